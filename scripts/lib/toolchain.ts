@@ -1,0 +1,50 @@
+/*
+ * Where the pinned toolchain lives. Binaries are built from the Go module
+ * proxy by scripts/toolchain.ts into a per-machine cache outside the repo:
+ *   $ARK_TOOLCHAIN_DIR (default ~/.cache/agent-ready-k8s/toolchain)/<pin-hash>/bin
+ * The pin hash changes whenever scripts/toolchain/pins.json changes, so a pin
+ * change can never reuse a stale binary.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export type ToolPin = { module: string; version: string; stagingVersion?: string; binaries: string[] }
+export type Pins = { go: { minimum: string }; tools: Record<string, ToolPin> }
+
+export const pinsFile = fileURLToPath(new URL('../toolchain/pins.json', import.meta.url))
+
+export function readPins(): Pins {
+  return JSON.parse(readFileSync(pinsFile, 'utf8')) as Pins
+}
+
+export function pinHash(): string {
+  return createHash('sha256').update(readFileSync(pinsFile)).digest('hex').slice(0, 12)
+}
+
+export function toolchainRoot(): string {
+  return process.env.ARK_TOOLCHAIN_DIR || join(homedir(), '.cache', 'agent-ready-k8s', 'toolchain')
+}
+
+export function toolchainBinDir(): string {
+  return join(toolchainRoot(), pinHash(), 'bin')
+}
+
+/** Which pinned tool provides a binary (e.g. "kubectl" -> "kubernetes"). */
+export function toolOf(binary: string): string {
+  for (const [tool, pin] of Object.entries(readPins().tools)) {
+    if (pin.binaries.includes(binary)) return tool
+  }
+  throw new Error(`"${binary}" is not a binary of any tool pinned in ${pinsFile}`)
+}
+
+/** Absolute path of a pinned binary; fails with the command that builds it. */
+export function toolPath(binary: string): string {
+  const path = join(toolchainBinDir(), binary)
+  if (!existsSync(path)) {
+    throw new Error(`${binary} is not built yet (looked in ${path}): run "npm run toolchain -- --only ${toolOf(binary)}"`)
+  }
+  return path
+}
