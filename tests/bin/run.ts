@@ -2,7 +2,8 @@
  * Japa runner of the repository-level suites (everything outside the backend):
  *   repo    – offline checks of gitops/, helm/, workflows, scripts (no cluster)
  *   cluster – the local cluster's lifecycle (needs the toolchain)
- * Usage: node tests/bin/run.ts [repo|cluster] [japa flags]
+ *   supply-chain – image signing round trip against a local OCI registry
+ * Usage: node tests/bin/run.ts [repo|cluster|supply-chain] [japa flags]
  */
 import { assert } from '@japa/assert'
 import { configure, processCLIArgs, run } from '@japa/runner'
@@ -12,6 +13,7 @@ configure({
   suites: [
     { name: 'repo', files: ['tests/repo/**/*.spec.ts'], timeout: 120_000 },
     { name: 'cluster', files: ['tests/cluster/**/*.spec.ts'], timeout: 600_000 },
+    { name: 'supply-chain', files: ['tests/supply-chain/**/*.spec.ts'], timeout: 300_000 },
   ],
   plugins: [assert()],
 })
