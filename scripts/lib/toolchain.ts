@@ -11,7 +11,19 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export type ToolPin = { module: string; version: string; stagingVersion?: string; binaries: string[] }
+export type ToolPin = {
+  module: string
+  version: string
+  /** kubernetes only: the version of its k8s.io/* staging modules */
+  stagingVersion?: string
+  /** "install": plain `go install pkg@version`; "wrapper": a throwaway main module requiring `module` */
+  build: 'install' | 'wrapper'
+  binaries: string[]
+  /** binary -> main package */
+  packages: Record<string, string>
+  /** `-X` assignments; {version} {semver} {major} {minor} are filled from `version` */
+  ldflags?: string[]
+}
 export type Pins = { go: { minimum: string }; tools: Record<string, ToolPin> }
 
 export const pinsFile = fileURLToPath(new URL('../toolchain/pins.json', import.meta.url))
@@ -47,4 +59,9 @@ export function toolPath(binary: string): string {
     throw new Error(`${binary} is not built yet (looked in ${path}): run "npm run toolchain -- --only ${toolOf(binary)}"`)
   }
   return path
+}
+
+/** Argo CD's CRDs (crds/) and base config (config/), copied from the pinned module by the toolchain build. */
+export function argocdManifestsDir(): string {
+  return join(toolchainRoot(), pinHash(), 'share', 'argocd')
 }

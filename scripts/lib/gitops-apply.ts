@@ -1,0 +1,160 @@
+/*
+ * The GitOps steps shared by the kind and the local cluster.
+ *
+ *   applyGitops({ kubeconfig, repoURL, revision, profile })  -> Promise<void>
+ *       server-side applies gitops/projects/*.yaml (AppProjects), then gitops/bootstrap/root-app.yaml
+ *       with THE one source setting (repoURL + targetRevision) and the profile parameter replaced.
+ *   expectedApplications(profile)                            -> string[]
+ *       "root" + the apps gitops/apps/values.yaml lists for that profile
+ *   waitForApplications({ kubeconfig, names, timeoutMs, onProgress?, signal? }) -> Promise<AppStatus[]>
+ *       waits (≤1 s poll) until each named Application is Synced and Healthy; prints a line
+ *       whenever a status changes; on timeout throws with each unready app's conditions.
+ *   applicationStatuses(kubeconfig)                          -> Promise<AppStatus[]>
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
+import { parse, parseAllDocuments } from 'yaml'
+import { repoRoot } from './local-state.ts'
+
+export const argocdNamespace = 'argocd'
+const FIELD_MANAGER = 'agent-ready-k8s'
+
+export type AppStatus = {
+  name: string
+  sync: string
+  health: string
+  /** last operation phase (Running, Succeeded, Failed, ...) */
+  operation?: string
+  message?: string
+}
+
+export function kubeConfigFrom(kubeconfig: string): KubeConfig {
+  const kc = new KubeConfig()
+  kc.loadFromFile(kubeconfig)
+  return kc
+}
+
+async function serverSideApply(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
+  const client = KubernetesObjectApi.makeApiClient(kc)
+  for (const obj of objects) {
+    try {
+      await client.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)
+    } catch (e) {
+      const body = (e as { body?: unknown }).body
+      throw new Error(`applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${typeof body === 'string' ? body : (e as Error).message}`)
+    }
+  }
+}
+
+function yamlObjects(file: string): KubernetesObject[] {
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && 'kind' in o)
+}
+
+type RootApp = KubernetesObject & {
+  spec: { source: { repoURL: string; targetRevision: string; helm?: { parameters?: { name: string; value: string; forceString?: boolean }[] } } }
+}
+
+/** The root Application with the one source setting and the profile filled in. */
+export function rootApplication(opts: { repoURL: string; revision: string; profile: string }): RootApp {
+  const [root] = yamlObjects(join(repoRoot, 'gitops', 'bootstrap', 'root-app.yaml')) as RootApp[]
+  if (!root) throw new Error('gitops/bootstrap/root-app.yaml holds no Application')
+  root.spec.source.repoURL = opts.repoURL
+  root.spec.source.targetRevision = opts.revision
+  const params = (root.spec.source.helm ??= {}).parameters ??= []
+  const profile = params.find((p) => p.name === 'profile')
+  if (profile) profile.value = opts.profile
+  else params.push({ name: 'profile', value: opts.profile })
+  return root
+}
+
+export async function applyGitops(opts: { kubeconfig: string; repoURL: string; revision: string; profile: string }): Promise<void> {
+  const kc = kubeConfigFrom(opts.kubeconfig)
+  const projectsDir = join(repoRoot, 'gitops', 'projects')
+  const projects = readdirSync(projectsDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .flatMap((f) => yamlObjects(join(projectsDir, f)))
+  await serverSideApply(kc, projects)
+  await serverSideApply(kc, [rootApplication(opts)])
+}
+
+export function expectedApplications(profile: string): string[] {
+  const values = parse(readFileSync(join(repoRoot, 'gitops', 'apps', 'values.yaml'), 'utf8')) as { profiles?: Record<string, string[]> }
+  const apps = values.profiles?.[profile]
+  if (!apps) throw new Error(`gitops/apps/values.yaml has no profile "${profile}"`)
+  return ['root', ...apps]
+}
+
+type Application = KubernetesObject & {
+  status?: {
+    sync?: { status?: string }
+    health?: { status?: string; message?: string }
+    operationState?: { phase?: string; message?: string }
+    conditions?: { type: string; message: string }[]
+  }
+}
+
+export async function applicationStatuses(kubeconfig: string): Promise<AppStatus[]> {
+  const api = kubeConfigFrom(kubeconfig).makeApiClient(CustomObjectsApi)
+  const list = (await api.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: argocdNamespace, plural: 'applications' })) as {
+    items: Application[]
+  }
+  return list.items.map((a) => ({
+    name: a.metadata?.name ?? '?',
+    sync: a.status?.sync?.status ?? 'Unknown',
+    health: a.status?.health?.status ?? 'Unknown',
+    operation: a.status?.operationState?.phase,
+    message: [a.status?.conditions?.map((c) => `${c.type}: ${c.message}`).join('; '), a.status?.operationState?.phase === 'Failed' ? a.status.operationState.message : undefined, a.status?.health?.message]
+      .filter(Boolean)
+      .join(' | ') || undefined,
+  }))
+}
+
+export async function waitForApplications(opts: {
+  kubeconfig: string
+  names: string[]
+  timeoutMs: number
+  onProgress?: (line: string) => void
+  /** checked every poll: throw to abort early (e.g. a component died) */
+  guard?: () => void
+}): Promise<AppStatus[]> {
+  const say = opts.onProgress ?? ((l: string) => console.log(l))
+  const deadline = Date.now() + opts.timeoutMs
+  let lastLine = ''
+  let statuses: AppStatus[] = []
+  for (;;) {
+    opts.guard?.()
+    try {
+      statuses = await applicationStatuses(opts.kubeconfig)
+    } catch (e) {
+      statuses = []
+      if (Date.now() > deadline) throw e
+    }
+    const byName = new Map(statuses.map((s) => [s.name, s]))
+    const line = opts.names.map((n) => {
+      const s = byName.get(n)
+      return s ? `${n} ${s.sync}/${s.health}` : `${n} (not created yet)`
+    })
+    const joined = line.join(' · ')
+    if (joined !== lastLine) {
+      say(`    applications: ${joined}`)
+      lastLine = joined
+    }
+    const ready = opts.names.every((n) => byName.get(n)?.sync === 'Synced' && byName.get(n)?.health === 'Healthy')
+    if (ready) return opts.names.map((n) => byName.get(n)!)
+    if (Date.now() > deadline) {
+      const causes = opts.names
+        .map((n) => byName.get(n))
+        .filter((s) => s && !(s.sync === 'Synced' && s.health === 'Healthy'))
+        .map((s) => `${s!.name}: ${s!.sync}/${s!.health}${s!.message ? ` — ${s!.message}` : ''}`)
+      const missing = opts.names.filter((n) => !byName.has(n))
+      throw new Error(
+        `Applications not Synced+Healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${[...causes, ...missing.map((m) => `${m}: not created`)].join('; ')}`,
+      )
+    }
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+}

@@ -1,0 +1,65 @@
+/*
+ * Facts of a running local cluster (npm run cluster:local -- up), as JSON in its state dir.
+ *
+ *   localDir()            -> the state dir: $ARK_LOCAL_DIR or <repo>/.ark/local (gitignored)
+ *   readLocalState(dir?)  -> LocalState | undefined   (undefined: no cluster recorded there)
+ *   writeLocalState(s, dir?)
+ *   clearLocalState(dir?) -> removes the whole state dir
+ *
+ * Two instances coexist when each has its own ARK_LOCAL_DIR: every port is picked free at `up`
+ * (the backend takes 3333 only when that is free). The conformance suite reads `kubeconfig`,
+ * `argocd.api`, `backend.url` and `git` from here.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ProcRecord } from './supervisor.ts'
+
+export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+
+export type LocalState = {
+  /** schema of this file */
+  version: 1
+  /** "starting" while `up` runs, "ready" once the backend Application is Synced and Healthy */
+  phase: 'starting' | 'ready'
+  stateDir: string
+  createdAt: string
+  /** kwokctl cluster name and its work dir (KWOK_WORKDIR) */
+  cluster: { name: string; kwokWorkdir: string; apiServer: string }
+  kubeconfig: string
+  /** Argo CD API server (plain HTTP, auth disabled, loopback only) */
+  argocd: { api: string; namespace: string; repoServer: string; redis: string }
+  backend: { url: string; port: number; database: string }
+  /** the git source Argo CD reads: bare repo (file:// URL), branch, and a working clone to commit through */
+  git: { bareRepo: string; url: string; revision: string; workClone: string }
+  /** every component's log lives here */
+  logDir: string
+  /** every process this cluster runs, stoppable by recorded PID + start time */
+  processes: ProcRecord[]
+}
+
+export function localDir(): string {
+  return resolve(process.env.ARK_LOCAL_DIR || join(repoRoot, '.ark', 'local'))
+}
+
+function stateFile(dir: string): string {
+  return join(dir, 'state.json')
+}
+
+export function readLocalState(dir = localDir()): LocalState | undefined {
+  const f = stateFile(dir)
+  if (!existsSync(f)) return undefined
+  return JSON.parse(readFileSync(f, 'utf8')) as LocalState
+}
+
+/** Atomic write, so a reader never sees half a file. */
+export function writeLocalState(state: LocalState, dir = localDir()): void {
+  mkdirSync(dir, { recursive: true })
+  const tmp = `${stateFile(dir)}.tmp`
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 })
+  renameSync(tmp, stateFile(dir))
+}
+
+export function clearLocalState(dir = localDir()): void {
+  rmSync(dir, { recursive: true, force: true })
+}

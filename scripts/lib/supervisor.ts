@@ -1,0 +1,212 @@
+/*
+ * The ONE process supervisor of this repository. Never kills by name.
+ *
+ *   startProcess({ name, cmd, args, env?, cwd?, log })  -> ProcRecord
+ *       spawns detached (own session/process group), stdout+stderr appended to `log`
+ *   adoptProcess(name, pid, log?)                       -> ProcRecord | undefined
+ *       records a process someone else started (e.g. kwokctl's etcd) so it can be stopped safely
+ *   isAlive(rec)                                        -> boolean
+ *       the PID exists AND its kernel start time equals the recorded one (a recycled PID is "dead")
+ *   stopProcess(rec, { graceMs })                       -> Promise<void>
+ *       SIGTERM to the process group, SIGKILL after the grace period
+ *   waitForPort(port, { host, timeoutMs, proc })        -> Promise<void>
+ *   waitForHttp(url, { timeoutMs, proc, accept })       -> Promise<number>   (status)
+ *       both fail early with the log's last lines when `proc` dies meanwhile
+ *   freePort(host?)                                     -> Promise<number>
+ *   portInUse(port, host?)                              -> Promise<boolean>
+ *   tailFile(path, lines?)                              -> string
+ *
+ * A ProcRecord is plain JSON (see local-state.ts) so another process can stop what this one started.
+ */
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import { dirname } from 'node:path'
+
+export type ProcRecord = {
+  name: string
+  pid: number
+  /** field 22 of /proc/<pid>/stat (clock ticks since boot): identifies this process, not just its PID */
+  startTime: string
+  cmd: string
+  log?: string
+}
+
+export type StartOptions = {
+  name: string
+  cmd: string
+  args: string[]
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+  log: string
+}
+
+export function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // the command name (field 2) may contain spaces/parens: split after the last ')'
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (rest[0] === 'Z') return undefined // a zombie has exited
+    return rest[19] // field 22 overall (fields start at 3 here)
+  } catch {
+    return undefined
+  }
+}
+
+function procGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
+  } catch {
+    return undefined
+  }
+}
+
+export function startProcess(opts: StartOptions): ProcRecord {
+  mkdirSync(dirname(opts.log), { recursive: true })
+  const fd = openSync(opts.log, 'a')
+  writeSync(fd, `\n# ${new Date().toISOString()} start ${opts.name}: ${opts.cmd} ${opts.args.join(' ')}\n`)
+  const child = spawn(opts.cmd, opts.args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached: true, // own process group: stopping it also stops what it spawned
+    stdio: ['ignore', fd, fd],
+  })
+  closeSync(fd)
+  if (child.pid === undefined) throw new Error(`${opts.name}: could not start ${opts.cmd}`)
+  child.unref()
+  const startTime = procStartTime(child.pid)
+  if (startTime === undefined) throw new Error(`${opts.name}: exited at once; see ${opts.log}:\n${tailFile(opts.log)}`)
+  return { name: opts.name, pid: child.pid, startTime, cmd: `${opts.cmd} ${opts.args.join(' ')}`, log: opts.log }
+}
+
+export function adoptProcess(name: string, pid: number, log?: string): ProcRecord | undefined {
+  const startTime = procStartTime(pid)
+  if (startTime === undefined) return undefined
+  let cmd = ''
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()
+  } catch {}
+  return { name, pid, startTime, cmd, log }
+}
+
+export function isAlive(rec: ProcRecord): boolean {
+  return procStartTime(rec.pid) === rec.startTime
+}
+
+/** Members of the record's process group that started no earlier than the record (so not a recycled group). */
+function groupMembers(rec: ProcRecord): number[] {
+  const out: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    const pid = Number(d)
+    if (procGroup(pid) !== rec.pid) continue
+    const st = procStartTime(pid)
+    if (st !== undefined && BigInt(st) >= BigInt(rec.startTime)) out.push(pid)
+  }
+  return out
+}
+
+function signal(rec: ProcRecord, sig: NodeJS.Signals): void {
+  const targets = new Set<number>(groupMembers(rec))
+  if (isAlive(rec)) targets.add(rec.pid)
+  for (const pid of targets) {
+    try {
+      process.kill(pid, sig)
+    } catch {}
+  }
+}
+
+/** Stops the recorded process and the processes of its group; safe when it is already gone. */
+export async function stopProcess(rec: ProcRecord, opts: { graceMs?: number } = {}): Promise<void> {
+  const grace = opts.graceMs ?? 5000
+  const gone = () => !isAlive(rec) && groupMembers(rec).length === 0
+  if (gone()) return
+  signal(rec, 'SIGTERM')
+  const deadline = Date.now() + grace
+  while (Date.now() < deadline) {
+    if (gone()) return
+    await sleep(100)
+  }
+  signal(rec, 'SIGKILL')
+  const hard = Date.now() + 5000
+  while (Date.now() < hard) {
+    if (gone()) return
+    await sleep(100)
+  }
+  throw new Error(`${rec.name} (pid ${rec.pid}) survived SIGKILL`)
+}
+
+export function tailFile(path: string | undefined, lines = 20): string {
+  if (!path || !existsSync(path)) return '(no log)'
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host })
+    sock.setTimeout(1000)
+    sock.once('connect', () => {
+      sock.destroy()
+      resolve(true)
+    })
+    sock.once('timeout', () => {
+      sock.destroy()
+      resolve(false)
+    })
+    sock.once('error', () => resolve(false))
+  })
+}
+
+/** A port the kernel says is free right now (bind to :0, read it, release it). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, host, () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+function diedError(proc: ProcRecord): Error {
+  return new Error(`${proc.name} (pid ${proc.pid}) exited; last lines of ${proc.log}:\n${tailFile(proc.log)}`)
+}
+
+export async function waitForPort(port: number, opts: { host?: string; timeoutMs?: number; proc?: ProcRecord } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
+  while (Date.now() < deadline) {
+    if (await portInUse(port, opts.host)) return
+    if (opts.proc && !isAlive(opts.proc)) throw diedError(opts.proc)
+    await sleep(200)
+  }
+  throw new Error(`${opts.proc?.name ?? 'port'}: nothing listens on ${opts.host ?? '127.0.0.1'}:${port} after ${opts.timeoutMs ?? 30_000} ms${opts.proc ? `; last lines of ${opts.proc.log}:\n${tailFile(opts.proc.log)}` : ''}`)
+}
+
+export async function waitForHttp(
+  url: string,
+  opts: { timeoutMs?: number; proc?: ProcRecord; accept?: (status: number) => boolean } = {},
+): Promise<number> {
+  const accept = opts.accept ?? ((s: number) => s >= 200 && s < 300)
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
+  let last = 'no answer'
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
+      await res.arrayBuffer()
+      if (accept(res.status)) return res.status
+      last = `HTTP ${res.status}`
+    } catch (e) {
+      last = (e as Error).message
+    }
+    if (opts.proc && !isAlive(opts.proc)) throw diedError(opts.proc)
+    await sleep(250)
+  }
+  throw new Error(`${url}: ${last} after ${opts.timeoutMs ?? 30_000} ms${opts.proc ? `; last lines of ${opts.proc.log}:\n${tailFile(opts.proc.log)}` : ''}`)
+}
