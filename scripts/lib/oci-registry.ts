@@ -1,0 +1,213 @@
+/*
+ * A small read-only OCI distribution client over fetch: resolve a reference to
+ * a content-verified manifest, list the referrers of a digest (OCI 1.1
+ * referrers API, falling back to the referrers tag schema that registries
+ * without the API use), and fetch blobs. Every byte read by digest is hashed
+ * and compared, so a registry cannot hand us other content than we asked for.
+ * Writing (attaching a bundle) is done by @sigstore/oci; see image-signing.ts.
+ */
+import { createHash } from 'node:crypto'
+import { getRegistryCredentials } from '@sigstore/oci'
+import { SupplyChainError } from './supply-chain-error.ts'
+
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+]
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
+
+export type ImageRef = {
+  registry: string // host[:port]
+  repository: string // path inside the registry
+  name: string // registry/repository
+  tag?: string
+  digest?: string // sha256:<64 hex>
+}
+
+export type Descriptor = {
+  mediaType: string
+  digest: string
+  size: number
+  artifactType?: string
+  annotations?: Record<string, string>
+}
+
+export type Manifest = { digest: string; mediaType: string; bytes: Buffer; json: Record<string, any> }
+
+export type Credentials = { username: string; password: string }
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/
+// registry host (needs a dot, a port or "localhost") / lowercase path [:tag] [@digest]
+const REFERENCE =
+  /^((?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::\d+)?)\/([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/
+
+export function parseImageRef(reference: string): ImageRef {
+  const match = REFERENCE.exec(reference.trim())
+  const registry = match?.[1] ?? ''
+  if (!match || !(registry.includes('.') || registry.includes(':') || registry === 'localhost')) {
+    throw new SupplyChainError(
+      'USAGE',
+      `"${reference}" is not a fully qualified image reference (expected registry/name@sha256:<64 hex>, e.g. ghcr.io/owner/app@sha256:…)`,
+    )
+  }
+  if (!match[3] && !match[4]) {
+    throw new SupplyChainError('USAGE', `"${reference}" names no tag and no digest`)
+  }
+  return { registry, repository: match[2], name: `${registry}/${match[2]}`, tag: match[3], digest: match[4] }
+}
+
+export function sha256Digest(bytes: Uint8Array | string): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+}
+
+/** Loopback registries speak plain HTTP (as with docker and @sigstore/oci); all others HTTPS. */
+export function registryBaseURL(registry: string): string {
+  const host = new URL(`http://${registry}`).hostname
+  const plain = host === 'localhost' || host === '127.0.0.1' || host === '[::1]'
+  return `${plain ? 'http' : 'https'}://${registry}`
+}
+
+/**
+ * Registry credentials: OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD, else the
+ * docker config written by `docker login` (docker/login-action), else none
+ * (anonymous pull; the registry's token endpoint decides).
+ */
+export function registryCredentials(ref: ImageRef): Credentials | undefined {
+  const { OCI_REGISTRY_USERNAME: username, OCI_REGISTRY_PASSWORD: password } = process.env
+  if (username && password) return { username, password }
+  try {
+    const creds = getRegistryCredentials(ref.name)
+    return { username: creds.username, password: creds.password }
+  } catch {
+    return undefined
+  }
+}
+
+export class RegistryClient {
+  readonly ref: ImageRef
+  readonly #base: string
+  readonly #credentials?: Credentials
+  #authorization?: string
+
+  constructor(ref: ImageRef, credentials?: Credentials) {
+    this.ref = ref
+    this.#base = `${registryBaseURL(ref.registry)}/v2/${ref.repository}`
+    this.#credentials = credentials
+  }
+
+  /** The manifest a tag or digest points at, with its digest checked against its bytes. */
+  async manifest(reference: string): Promise<Manifest> {
+    const response = await this.#get(`/manifests/${reference}`, { accept: MANIFEST_MEDIA_TYPES.join(', ') })
+    if (response.status === 404) {
+      throw new SupplyChainError('IMAGE_NOT_FOUND', `image not found: ${this.ref.name} has no manifest ${reference}`)
+    }
+    await expectOK(response, `GET manifest ${reference} of ${this.ref.name}`)
+    const bytes = Buffer.from(await response.arrayBuffer())
+    const actual = sha256Digest(bytes)
+    const expected = DIGEST.test(reference) ? reference : response.headers.get('docker-content-digest')
+    if (expected && expected !== actual) {
+      throw new SupplyChainError(
+        'DIGEST_MISMATCH',
+        `digest mismatch: ${this.ref.name} answered ${reference} with content whose digest is ${actual}, not ${expected}`,
+      )
+    }
+    const json = parseJSON(bytes, `manifest ${actual} of ${this.ref.name}`)
+    const mediaType = json.mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? ''
+    return { digest: actual, mediaType, bytes, json }
+  }
+
+  /**
+   * Descriptors of the manifests that declare `subject: digest`. Uses the
+   * referrers API; a registry without it (404, or a non-index answer) is read
+   * through the referrers tag schema `sha256-<hex>` instead.
+   */
+  async referrers(digest: string): Promise<Descriptor[]> {
+    const api = await this.#get(`/referrers/${digest}`, { accept: OCI_INDEX })
+    if (api.ok && api.headers.get('content-type')?.startsWith(OCI_INDEX)) {
+      const index = parseJSON(Buffer.from(await api.arrayBuffer()), `referrers of ${digest}`)
+      return (index.manifests ?? []) as Descriptor[]
+    }
+    await api.body?.cancel()
+    const tag = digest.replace(':', '-')
+    const fallback = await this.#get(`/manifests/${tag}`, { accept: OCI_INDEX })
+    if (fallback.status === 404) return []
+    await expectOK(fallback, `GET referrers tag ${tag} of ${this.ref.name}`)
+    const index = parseJSON(Buffer.from(await fallback.arrayBuffer()), `referrers tag ${tag}`)
+    return (index.manifests ?? []) as Descriptor[]
+  }
+
+  /** A blob's bytes, checked against its digest. */
+  async blob(digest: string): Promise<Buffer> {
+    const response = await this.#get(`/blobs/${digest}`, {})
+    if (response.status === 404) {
+      throw new SupplyChainError('REGISTRY_ERROR', `blob ${digest} is missing from ${this.ref.name}`)
+    }
+    await expectOK(response, `GET blob ${digest} of ${this.ref.name}`)
+    const bytes = Buffer.from(await response.arrayBuffer())
+    if (sha256Digest(bytes) !== digest) {
+      throw new SupplyChainError('DIGEST_MISMATCH', `digest mismatch: blob ${digest} of ${this.ref.name} has digest ${sha256Digest(bytes)}`)
+    }
+    return bytes
+  }
+
+  async #get(path: string, headers: Record<string, string>): Promise<Response> {
+    const url = `${this.#base}${path}`
+    let response = await this.#fetch(url, headers)
+    if (response.status === 401 && !this.#authorization) {
+      await response.body?.cancel()
+      this.#authorization = await this.#authorize(response.headers.get('www-authenticate') ?? '')
+      response = await this.#fetch(url, headers)
+    }
+    return response
+  }
+
+  async #fetch(url: string, headers: Record<string, string>): Promise<Response> {
+    const all = this.#authorization ? { ...headers, authorization: this.#authorization } : headers
+    try {
+      return await fetch(url, { headers: all, redirect: 'follow', signal: AbortSignal.timeout(30_000) })
+    } catch (error) {
+      throw new SupplyChainError('REGISTRY_ERROR', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`, { cause: error })
+    }
+  }
+
+  /** Answers a Basic or Bearer (distribution token) challenge; pull scope only. */
+  async #authorize(challenge: string): Promise<string> {
+    const basic = this.#credentials
+      ? `Basic ${Buffer.from(`${this.#credentials.username}:${this.#credentials.password}`).toString('base64')}`
+      : undefined
+    if (/^basic/i.test(challenge)) {
+      if (!basic) throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry} requires credentials (set OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD or docker login)`)
+      return basic
+    }
+    const param = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)?.[1]
+    const realm = param('realm')
+    if (!/^bearer/i.test(challenge) || !realm) {
+      throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry} answered 401 with an unsupported challenge "${challenge}"`)
+    }
+    const url = new URL(realm)
+    url.searchParams.set('service', param('service') ?? this.ref.registry)
+    url.searchParams.set('scope', `repository:${this.ref.repository}:pull`)
+    const response = await fetch(url, { headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(30_000) })
+    await expectOK(response, `token request to ${url.origin}${url.pathname}`)
+    const body = (await response.json()) as { token?: string; access_token?: string }
+    const token = body.token ?? body.access_token
+    if (!token) throw new SupplyChainError('REGISTRY_ERROR', `token endpoint ${realm} returned no token`)
+    return `Bearer ${token}`
+  }
+}
+
+async function expectOK(response: Response, what: string): Promise<void> {
+  if (response.ok) return
+  const text = (await response.text()).slice(0, 300).replace(/\s+/g, ' ')
+  throw new SupplyChainError('REGISTRY_ERROR', `${what}: HTTP ${response.status} ${text}`)
+}
+
+function parseJSON(bytes: Buffer, what: string): Record<string, any> {
+  try {
+    return JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new SupplyChainError('REGISTRY_ERROR', `${what} is not JSON`)
+  }
+}
