@@ -1,11 +1,28 @@
 /*
- * Test runner entrypoint (node ace test).
+ * Test runner entrypoint (node ace test). Tests need no backend/.env: every
+ * setting they depend on is filled here. The database is always the
+ * dedicated test database (TEST_DB_DATABASE, default agent_ready_test), never
+ * the one a developer's .env points at, and the secrets are random per run.
  */
-process.env.NODE_ENV = 'test'
+import { randomBytes } from 'node:crypto'
 
-import { prettyPrintError } from '@adonisjs/core'
-import { configure, processCLIArgs, run } from '@japa/runner'
-import { createIgnitor } from './ignitor.js'
+process.env.NODE_ENV = 'test'
+process.env.DB_DATABASE = process.env.TEST_DB_DATABASE || 'agent_ready_test'
+// 3333 may be taken by a locally running backend.
+process.env.PORT = process.env.TEST_PORT || '3334'
+process.env.HOST = '127.0.0.1'
+process.env.LOG_LEVEL ||= 'warn'
+process.env.APP_KEY ||= randomBytes(32).toString('base64url')
+process.env.JWT_SECRET ||= randomBytes(32).toString('base64url')
+process.env.DB_HOST ||= '127.0.0.1'
+process.env.DB_PORT ||= '5432'
+process.env.DB_USER ||= 'postgres'
+process.env.REDIS_HOST ||= '127.0.0.1'
+process.env.REDIS_PORT ||= '6379'
+
+const { prettyPrintError } = await import('@adonisjs/core')
+const { configure, processCLIArgs, run } = await import('@japa/runner')
+const { createIgnitor } = await import('./ignitor.js')
 
 createIgnitor()
   .testRunner()

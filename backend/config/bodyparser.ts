@@ -6,7 +6,19 @@ export default defineConfig({
   json: {
     convertEmptyStringsToNull: false,
     limit: '100kb',
-    types: ['application/json', 'application/json-patch+json', 'application/vnd.api+json', 'application/csp-report'],
+    types: [
+      'application/json',
+      'application/json-patch+json',
+      'application/vnd.api+json',
+      'application/csp-report',
+    ],
   },
-  multipart: { enabled: false, autoProcess: false, convertEmptyStringsToNull: true, processManually: [], limit: '1mb', types: ['multipart/form-data'] },
+  // The API takes no uploads.
+  multipart: {
+    autoProcess: false,
+    convertEmptyStringsToNull: true,
+    processManually: [],
+    limit: '1mb',
+    types: ['multipart/form-data'],
+  },
 })

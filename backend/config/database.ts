@@ -14,7 +14,8 @@ export default defineConfig({
         password: env.get('DB_PASSWORD'),
         database: env.get('DB_DATABASE'),
       },
-      pool: { min: 0, max: 10 },
+      // Fail fast when PostgreSQL is unreachable instead of queueing for a minute.
+      pool: { min: 0, max: 10, acquireTimeoutMillis: 5000 },
       migrations: {
         naturalSort: true,
         paths: [app.makePath('database/migrations')],

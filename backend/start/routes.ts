@@ -1,9 +1,54 @@
 /*
- * The API map. See ../shared/api-contract.md.
+ * The API map (contract: ../shared/api-contract.md; every route here is
+ * described in app/openapi/document.ts, a test keeps the two in sync).
  */
 import router from '@adonisjs/core/services/router'
-import app from '@adonisjs/core/services/app'
+import { middleware } from '#start/kernel'
+import { guestSigninThrottle } from '#start/limiter'
 
-router.get('/health', () => ({ status: 'healthy' }))
-router.get('/v1/hello', () => ({ message: 'Hello, World!' }))
-router.get('/', () => ({ message: 'Backend API', version: app.version?.toString() }))
+const HealthController = () => import('#controllers/health_controller')
+const DocsController = () => import('#controllers/docs_controller')
+const AuthController = () => import('#controllers/auth_controller')
+const OrganizationsController = () => import('#controllers/organizations_controller')
+const MembersController = () => import('#controllers/members_controller')
+const ProjectsController = () => import('#controllers/projects_controller')
+
+/** Ids are digits only: /v1/projects/abc is simply "not found". */
+const id = { match: /^[0-9]+$/, cast: (value: string) => Number(value) }
+
+router.get('/', [HealthController, 'root'])
+router.get('/health', [HealthController, 'health'])
+router.get('/ready', [HealthController, 'ready'])
+router.get('/openapi.json', [DocsController, 'document'])
+router.get('/docs', [DocsController, 'page'])
+
+router
+  .group(() => {
+    router.get('/hello', [HealthController, 'hello'])
+
+    router
+      .post('/auth/guest-signin', [AuthController, 'guestSignin'])
+      .use(guestSigninThrottle)
+
+    router
+      .group(() => {
+        router.get('/auth/me', [AuthController, 'me'])
+
+        router.get('/organizations', [OrganizationsController, 'index'])
+        router.post('/organizations', [OrganizationsController, 'store'])
+        router.get('/organizations/:id', [OrganizationsController, 'show'])
+        router.put('/organizations/:id', [OrganizationsController, 'update'])
+        router.delete('/organizations/:id', [OrganizationsController, 'destroy'])
+        router.post('/organizations/:id/members', [MembersController, 'store'])
+
+        router.get('/organizations/:orgId/projects', [ProjectsController, 'index'])
+        router.post('/organizations/:orgId/projects', [ProjectsController, 'store'])
+        router.get('/projects/:id', [ProjectsController, 'show'])
+        router.put('/projects/:id', [ProjectsController, 'update'])
+        router.delete('/projects/:id', [ProjectsController, 'destroy'])
+      })
+      .use(middleware.auth())
+  })
+  .prefix('/v1')
+  .where('id', id)
+  .where('orgId', id)

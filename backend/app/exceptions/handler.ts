@@ -1,14 +1,106 @@
-import app from '@adonisjs/core/services/app'
+/*
+ * Every error leaves as JSON `{"errors":[{message, field?, rule?}]}` with the
+ * contract's status code: never an HTML page, never a stack trace, and never
+ * a 500 for bad input.
+ */
+import { errors as vineErrors } from '@vinejs/vine'
+import { errors as authErrors } from '@adonisjs/auth'
+import { errors as limiterErrors } from '@adonisjs/limiter'
+import { errors as lucidErrors } from '@adonisjs/lucid'
+import { errors as httpErrors } from '@adonisjs/core/http'
 import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
+import { ApiException } from '#exceptions/api_exception'
+
+export type ApiError = { message: string; field?: string; rule?: string }
+
+/** PostgreSQL unique constraint → the request field it guards. */
+const UNIQUE_FIELDS: Record<string, string> = {
+  users_username_unique: 'username',
+  projects_organization_id_name_unique: 'name',
+}
+
+const PG_UNIQUE_VIOLATION = '23505'
+
+type Rendered = { status: number; errors: ApiError[]; headers?: Record<string, string> }
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown })?.status
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined
+}
+
+function render(error: unknown): Rendered {
+  if (error instanceof ApiException) {
+    const { message, field, rule } = error
+    return { status: error.status, errors: [{ message, field, rule }] }
+  }
+  if (error instanceof vineErrors.E_VALIDATION_ERROR) {
+    const messages = error.messages as Array<{ message: string; field: string; rule: string }>
+    return {
+      status: 422,
+      errors: messages.map(({ message, field, rule }) => ({ message, field, rule })),
+    }
+  }
+  if (error instanceof authErrors.E_UNAUTHORIZED_ACCESS) {
+    return {
+      status: 401,
+      errors: [{ message: 'Unauthorized: a valid Bearer token is required' }],
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    }
+  }
+  if (error instanceof limiterErrors.E_TOO_MANY_REQUESTS) {
+    const retryAfter = error.response.availableIn
+    return {
+      status: 429,
+      errors: [{ message: `Too many requests: retry after ${retryAfter} seconds` }],
+      headers: { 'Retry-After': String(retryAfter) },
+    }
+  }
+  if (
+    error instanceof lucidErrors.E_ROW_NOT_FOUND ||
+    error instanceof httpErrors.E_ROUTE_NOT_FOUND
+  ) {
+    return { status: 404, errors: [{ message: 'Not found' }] }
+  }
+  if ((error as { code?: string })?.code === PG_UNIQUE_VIOLATION) {
+    const field = UNIQUE_FIELDS[(error as { constraint?: string }).constraint ?? '']
+    return {
+      status: 409,
+      errors: [{ message: `${field ?? 'value'} is already taken`, field, rule: 'unique' }],
+    }
+  }
+
+  const status = statusOf(error)
+  // Body parser: unparsable JSON (400) or a JSON body that is not an object/array.
+  if (status === 400 || (error as Error)?.message?.startsWith('Invalid JSON')) {
+    return { status: 400, errors: [{ message: 'Malformed JSON in request body' }] }
+  }
+  if (status && status < 500) {
+    return { status, errors: [{ message: (error as Error).message }] }
+  }
+  if (status === 503) {
+    return { status, errors: [{ message: (error as Error).message }] }
+  }
+  return { status: 500, errors: [{ message: 'Internal server error' }] }
+}
 
 export default class HttpExceptionHandler extends ExceptionHandler {
-  protected debug = !app.inProduction
+  protected debug = false
+
+  /** Unexpected failures are logged with their stack; expected ones (4xx) are not. */
+  protected ignoreStatuses = [400, 401, 404, 409, 413, 422, 429]
 
   async handle(error: unknown, ctx: HttpContext) {
-    return super.handle(error, ctx)
+    const { status, errors, headers } = render(error)
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      ctx.response.header(name, value)
+    }
+    ctx.response.status(status).send({ errors })
   }
 
   async report(error: unknown, ctx: HttpContext) {
-    return super.report(error, ctx)
+    const { status } = render(error)
+    if (status >= 500) {
+      ctx.logger.error({ err: error }, 'request failed')
+    }
   }
 }

@@ -1,0 +1,17 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { appVersion } from '#services/app_version'
+import { openApiDocument } from '#openapi/document'
+import { DOCS_PAGE } from '#openapi/docs_page'
+
+export default class DocsController {
+  /** GET /openapi.json */
+  async document() {
+    return openApiDocument(appVersion)
+  }
+
+  /** GET /docs */
+  async page({ response }: HttpContext) {
+    response.header('content-type', 'text/html; charset=utf-8')
+    return DOCS_PAGE
+  }
+}

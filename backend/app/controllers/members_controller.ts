@@ -1,0 +1,32 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import User from '#models/user'
+import { ApiException } from '#exceptions/api_exception'
+import { addMemberValidator } from '#validators/member'
+import { findOwnOrganization } from '#services/tenancy'
+
+export default class MembersController {
+  /** POST /v1/organizations/:id/members: adds an org-less user to the caller's organization. */
+  async store({ params, request, response, auth }: HttpContext) {
+    const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
+    const { username } = await request.validateUsing(addMemberValidator)
+
+    // Conditional update, so a user can never end up in two organizations.
+    const [joined] = await User.query()
+      .where('username', username)
+      .whereNull('organization_id')
+      .update({ organization_id: organization.id, updated_at: new Date() }, ['id'])
+    if (joined) {
+      return response.created(await User.findOrFail((joined as { id: number }).id))
+    }
+
+    const existing = await User.findBy('username', username)
+    if (!existing) {
+      throw ApiException.notFound('User not found', 'username')
+    }
+    throw ApiException.conflict(
+      'User already belongs to an organization',
+      'username',
+      'singleOrganization'
+    )
+  }
+}

@@ -1,0 +1,46 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import Project from '#models/project'
+import { createProjectValidator, updateProjectValidator } from '#validators/project'
+import { paginationValidator } from '#validators/pagination'
+import { paginate } from '#services/pagination'
+import { findOwnProject, ownOrganizationId } from '#services/tenancy'
+
+export default class ProjectsController {
+  /** GET /v1/organizations/:orgId/projects */
+  async index({ params, request, auth }: HttpContext) {
+    const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
+    const pageRequest = await paginationValidator.validate(request.qs())
+    const query = Project.query().where('organization_id', organizationId).orderBy('id')
+    return paginate(query, pageRequest)
+  }
+
+  /** POST /v1/organizations/:orgId/projects: a duplicate name answers 409 (unique constraint). */
+  async store({ params, request, response, auth }: HttpContext) {
+    const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
+    const { name, description } = await request.validateUsing(createProjectValidator)
+    const project = await Project.create({ organizationId, name, description: description ?? null })
+    return response.created(project)
+  }
+
+  /** GET /v1/projects/:id */
+  async show({ params, auth }: HttpContext) {
+    return findOwnProject(auth.getUserOrFail(), params.id)
+  }
+
+  /** PUT /v1/projects/:id: partial update of name and/or description. */
+  async update({ params, request, auth }: HttpContext) {
+    const project = await findOwnProject(auth.getUserOrFail(), params.id)
+    const { name, description } = await request.validateUsing(updateProjectValidator)
+    if (name !== undefined) project.name = name
+    if (description !== undefined) project.description = description
+    await project.save()
+    return project
+  }
+
+  /** DELETE /v1/projects/:id */
+  async destroy({ params, response, auth }: HttpContext) {
+    const project = await findOwnProject(auth.getUserOrFail(), params.id)
+    await project.delete()
+    return response.noContent()
+  }
+}

@@ -1,0 +1,130 @@
+/*
+ * Bearer-token guard: issues and verifies HS256 JWTs (jose). The token only
+ * identifies the user; authorization always re-reads the user row, so a token
+ * of a deleted user is worthless and `org_id` is informational.
+ */
+import { errors, symbols } from '@adonisjs/auth'
+import type { AuthClientResponse, GuardContract } from '@adonisjs/auth/types'
+import type { HttpContext } from '@adonisjs/core/http'
+import { SignJWT, jwtVerify } from 'jose'
+import User from '#models/user'
+
+export type JwtGuardOptions = {
+  secret: string
+  /** Token lifetime in seconds */
+  expiresIn: number
+}
+
+export type IssuedToken = {
+  token: string
+  tokenType: 'Bearer'
+  expiresIn: number
+}
+
+const ALGORITHM = 'HS256'
+
+export class JwtGuard implements GuardContract<User> {
+  declare [symbols.GUARD_KNOWN_EVENTS]: {}
+
+  readonly driverName = 'jwt' as const
+  authenticationAttempted = false
+  isAuthenticated = false
+  user?: User
+
+  #ctx: HttpContext
+  #key: Uint8Array
+  #expiresIn: number
+
+  constructor(ctx: HttpContext, options: JwtGuardOptions) {
+    this.#ctx = ctx
+    this.#key = new TextEncoder().encode(options.secret)
+    this.#expiresIn = options.expiresIn
+  }
+
+  /** Signs a token for the user: sub, org_id, iat, exp = iat + lifetime. */
+  async generate(user: User): Promise<IssuedToken> {
+    const issuedAt = Math.floor(Date.now() / 1000)
+    const token = await new SignJWT({ org_id: user.organizationId ?? null })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(String(user.id))
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + this.#expiresIn)
+      .sign(this.#key)
+    return { token, tokenType: 'Bearer', expiresIn: this.#expiresIn }
+  }
+
+  async authenticate(): Promise<User> {
+    if (this.authenticationAttempted) {
+      return this.getUserOrFail()
+    }
+    this.authenticationAttempted = true
+
+    const token = this.#bearerToken()
+    const userId = await this.#verifiedUserId(token)
+    const user = await User.find(userId)
+    if (!user) {
+      throw this.#unauthorized()
+    }
+
+    this.user = user
+    this.isAuthenticated = true
+    return user
+  }
+
+  async check(): Promise<boolean> {
+    try {
+      await this.authenticate()
+      return true
+    } catch (error) {
+      if (error instanceof errors.E_UNAUTHORIZED_ACCESS) {
+        return false
+      }
+      throw error
+    }
+  }
+
+  getUserOrFail(): User {
+    if (!this.user) {
+      throw this.#unauthorized()
+    }
+    return this.user
+  }
+
+  /** Used by Japa's `loginAs`: the request carries a real signed token. */
+  async authenticateAsClient(user: User): Promise<AuthClientResponse> {
+    const { token } = await this.generate(user)
+    return { headers: { authorization: `Bearer ${token}` } }
+  }
+
+  #bearerToken(): string {
+    const header = this.#ctx.request.header('authorization', '')!
+    const [scheme, token, ...rest] = header.trim().split(/\s+/)
+    if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0) {
+      throw this.#unauthorized()
+    }
+    return token
+  }
+
+  /** Only HS256 with our key is accepted; `none`, other algorithms, bad signatures and expired tokens fail. */
+  async #verifiedUserId(token: string): Promise<number> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        algorithms: [ALGORITHM],
+        requiredClaims: ['sub', 'iat', 'exp'],
+      })
+      const id = Number(payload.sub)
+      if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) {
+        throw new Error('invalid subject')
+      }
+      return id
+    } catch {
+      throw this.#unauthorized()
+    }
+  }
+
+  #unauthorized() {
+    return new errors.E_UNAUTHORIZED_ACCESS('Unauthorized access', {
+      guardDriverName: this.driverName,
+    })
+  }
+}

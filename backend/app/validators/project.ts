@@ -1,0 +1,16 @@
+import vine from '@vinejs/vine'
+
+const name = () => vine.string().trim().minLength(1).maxLength(100)
+const description = () => vine.string().maxLength(1000).nullable().optional()
+
+/** POST /v1/organizations/:orgId/projects */
+export const createProjectValidator = vine.create({
+  name: name(),
+  description: description(),
+})
+
+/** PUT /v1/projects/:id (partial update) */
+export const updateProjectValidator = vine.create({
+  name: name().optional(),
+  description: description(),
+})
