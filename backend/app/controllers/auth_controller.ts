@@ -7,7 +7,7 @@ export default class AuthController {
   async guestSignin({ request, response, auth }: HttpContext) {
     const { username } = await request.validateUsing(guestSigninValidator)
     // A taken username surfaces as the unique constraint: 409, also under races.
-    const user = await User.create({ username, isGuest: true })
+    const user = await User.create({ username, isGuest: true, organizationId: null })
     const token = await auth.use('jwt').generate(user)
     return response.created({ ...token, user })
   }

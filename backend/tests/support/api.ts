@@ -48,3 +48,18 @@ export async function signInWithOrganization(client: ApiClient) {
   response.assertStatus(201)
   return { ...signedIn, organization: response.body() as { id: number; name: string } }
 }
+
+/** The test server's base URL (bin/test.ts sets HOST and PORT). */
+export function baseUrl() {
+  return `http://${process.env.HOST}:${process.env.PORT}`
+}
+
+/** A request with a raw body exactly as given (the API client would re-encode it). */
+export async function rawRequest(method: string, path: string, body: string, headers = {}) {
+  const response = await fetch(`${baseUrl()}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  })
+  return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() }
+}
