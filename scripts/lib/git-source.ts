@@ -12,6 +12,7 @@
  *   restoreRevision(src, sha)         -> Promise<void>    moves the branch back to exactly `sha`
  *                                                         (force push; no-op when already there)
  *   headRevision(src)                 -> Promise<string>
+ *   currentRevision(src)              -> Promise<string>  syncs the working clone to the branch first
  *
  * `src.url` is a file:// URL (Argo CD accepts it; a `git daemon` can serve `src.bareRepo` too).
  * Nothing here ever pushes anywhere but the bare repository it created.
@@ -124,6 +125,12 @@ export async function restoreRevision(src: GitSource, sha: string): Promise<void
   if ((await headRevision(src)) === full) return
   await git(src.workClone, 'push', '--quiet', '--force', 'origin', `${full}:refs/heads/${src.revision}`)
   await syncClone(src)
+}
+
+/** The branch head after bringing the working clone up to date (its files then show that revision). */
+export async function currentRevision(src: GitSource): Promise<string> {
+  await syncClone(src)
+  return headRevision(src)
 }
 
 export async function headRevision(src: GitSource): Promise<string> {

@@ -1,0 +1,63 @@
+/*
+ * Runner of the conformance suite.
+ *   node conformance/bin/run.ts [--profile kind|local] [checks|framework|self] [japa flags]
+ * checks    – every roadmap validation against the live cluster (default)
+ * framework – the suite's own unit tests (expectation helper, reporter, profiles); no cluster
+ * self      – proof that the GitOps checks fail when the behaviour is off (local cluster)
+ * Exit code 0 only when nothing failed. Results: reports/conformance/{results.json,junit.xml}.
+ */
+import { assert } from '@japa/assert'
+import { configure, processCLIArgs, run } from '@japa/runner'
+import { spec } from '@japa/runner/reporters'
+import { join } from 'node:path'
+import { repoRoot } from '../../scripts/lib/local-state.ts'
+import { loadProfile, ProfileUnavailable } from '../lib/load-profile.ts'
+import { setActiveProfile } from '../lib/profile.ts'
+import { parseArgs } from '../lib/cli.ts'
+import { conformanceReporter } from '../lib/reporter.ts'
+import { summarize, writeReports } from '../lib/results.ts'
+
+const outputDir = process.env.ARK_CONFORMANCE_REPORTS || join(repoRoot, 'reports', 'conformance')
+
+let args: ReturnType<typeof parseArgs>
+try {
+  args = parseArgs(process.argv.slice(2))
+} catch (error) {
+  console.error((error as Error).message)
+  process.exit(2)
+}
+
+const needsCluster = args.suites.some((s) => s !== 'framework')
+if (needsCluster) {
+  try {
+    const profile = loadProfile(args.profile)
+    setActiveProfile(profile)
+    console.log(`profile ${profile.name}: ${profile.describe}`)
+  } catch (error) {
+    // no cluster: still leave a verdict an agent can read
+    const cause = (error as Error).message
+    const now = new Date()
+    const files = await writeReports(outputDir, summarize(args.profile, now, now, [
+      { name: 'Preflight · cluster reachable', block: 'Preflight', profile: args.profile, status: 'failed', durationMs: 0, cause, convergence: [], diagnostics: error instanceof ProfileUnavailable ? null : (error as Error).stack ?? null },
+    ]))
+    console.error(`conformance cannot start: ${cause}\nresults: ${files.json}`)
+    process.exit(1)
+  }
+}
+
+processCLIArgs(args.rest)
+configure({
+  suites: [
+    { name: 'checks', files: ['conformance/checks/**/*.spec.ts'], timeout: 240_000 },
+    { name: 'framework', files: ['conformance/tests/**/*.spec.ts'], timeout: 60_000 },
+    { name: 'self', files: ['conformance/self/**/*.spec.ts'], timeout: 600_000 },
+  ],
+  filters: { suites: args.suites },
+  plugins: [assert()],
+  reporters: {
+    activated: [args.suites.includes('checks') ? 'conformance' : 'spec'],
+    list: [conformanceReporter({ profile: args.profile, outputDir }), spec()],
+  },
+})
+
+await run()

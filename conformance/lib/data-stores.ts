@@ -1,0 +1,81 @@
+/*
+ * PostgreSQL and Redis as the checks reach them: directly (local profile:
+ * the machine's own services) or by exec into their pods (kind profile).
+ */
+import { Writable } from 'node:stream'
+import net from 'node:net'
+import * as k8s from '@kubernetes/client-node'
+import pg from 'pg'
+import type { Kube } from './kube.ts'
+import type { DatabaseAccess, RedisAccess } from './profile.ts'
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+async function execInPod(kube: Kube, namespace: string, podSelector: string, container: string | undefined, command: string): Promise<string> {
+  const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: podSelector })).items.filter((p) => p.status?.phase === 'Running')
+  const pod = pods[0]
+  if (!pod?.metadata?.name) throw new Error(`no running pod matches ${podSelector} in ${namespace}`)
+  let out = ''
+  let err = ''
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        append(String(chunk))
+        done()
+      },
+    })
+  await new Promise<void>((resolve, reject) => {
+    new k8s.Exec(kube.config)
+      .exec(namespace, pod.metadata!.name!, container ?? pod.spec!.containers[0].name, ['sh', '-c', command], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) =>
+        status.status === 'Success' ? resolve() : reject(new Error(`exec in ${namespace}/${pod.metadata!.name}: ${status.message ?? 'failed'} ${err.trim()}`)),
+      )
+      .catch(reject)
+  })
+  return out
+}
+
+/** Rows of a single-column query as strings. */
+export async function queryColumn(kube: Kube, access: DatabaseAccess, sql: string, params: string[] = []): Promise<string[]> {
+  if (access.kind === 'direct') {
+    const client = new pg.Client({ host: access.host, port: access.port, user: access.user, password: access.password, database: access.database, connectionTimeoutMillis: 3000 })
+    await client.connect()
+    try {
+      const { rows } = await client.query(sql, params)
+      return rows.map((r) => String(Object.values(r)[0]))
+    } finally {
+      await client.end()
+    }
+  }
+  // psql has no bind parameters on the command line: inline them as quoted literals
+  const inlined = sql.replace(/\$(\d+)/g, (_, i) => `'${params[Number(i) - 1].replace(/'/g, "''")}'`)
+  const cmd = `PGPASSWORD="\${${access.passwordEnv}:-$(cat "\$${access.passwordEnv}_FILE" 2>/dev/null)}" psql -U ${shellQuote(access.user)} -d ${shellQuote(access.database)} -At -c ${shellQuote(inlined)}`
+  const out = await execInPod(kube, access.namespace, access.podSelector, access.container, cmd)
+  return out.split('\n').filter(Boolean)
+}
+
+/** Sends PING (after AUTH when a password is set); resolves to the reply line, e.g. "+PONG". */
+export async function redisPing(kube: Kube, access: RedisAccess): Promise<string> {
+  if (access.kind === 'pod') {
+    const out = await execInPod(kube, access.namespace, access.podSelector, access.container, `REDISCLI_AUTH="\$${access.passwordEnv}" redis-cli ping`)
+    return out.trim() === 'PONG' ? '+PONG' : out.trim()
+  }
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: access.host, port: access.port })
+    let buffer = ''
+    socket.setTimeout(3000, () => socket.destroy(new Error(`redis ${access.host}:${access.port}: no answer within 3 s`)))
+    socket.on('connect', () => {
+      if (access.password) socket.write(`AUTH ${access.password}\r\n`)
+      socket.write('PING\r\n')
+    })
+    socket.on('data', (chunk) => {
+      buffer += String(chunk)
+      const lines = buffer.split('\r\n').filter(Boolean)
+      const last = lines[lines.length - 1]
+      if (lines.length >= (access.password ? 2 : 1)) {
+        socket.end()
+        resolve(last)
+      }
+    })
+    socket.on('error', (e: NodeJS.ErrnoException) => reject(new Error(`redis ${access.host}:${access.port}: ${e.code ?? e.message}`)))
+  })
+}

@@ -1,0 +1,75 @@
+import { test } from '@japa/runner'
+import { expect, ExpectationError, failed, met, pending } from '../lib/expect.ts'
+
+test.group('expectation helper', () => {
+  test('retries a pending check until it is met and returns its value', async ({ assert }) => {
+    let calls = 0
+    const seen = await expect('counter reaches 3', () => (++calls >= 3 ? met(calls) : pending(`at ${calls}`))).observe(5_000)
+    assert.equal(seen.value, 3)
+    assert.equal(seen.attempts, 3)
+    assert.isBelow(seen.elapsedMs, 500)
+  })
+
+  test('fails at the deadline with the last pending reason as the cause', async ({ assert }) => {
+    let calls = 0
+    const started = Date.now()
+    const error = await expect('never', () => pending(`reason #${++calls}`))
+      .within(300)
+      .catch((e) => e)
+    const took = Date.now() - started
+    assert.instanceOf(error, ExpectationError)
+    assert.equal(error.kind, 'timeout')
+    assert.equal(error.reason, `reason #${calls}`)
+    assert.include(error.message, `never: not met within`)
+    assert.isAtLeast(took, 300)
+    assert.isBelow(took, 1_000)
+  })
+
+  test('a definite contradiction fails at once, long before the deadline', async ({ assert }) => {
+    let calls = 0
+    const started = Date.now()
+    const error = await expect('contradiction', () => (++calls < 2 ? pending('not yet') : failed('replicas is 7, the spec forbids it')))
+      .within(10_000)
+      .catch((e) => e)
+    assert.equal(error.kind, 'contradiction')
+    assert.equal(error.message, 'contradiction: failed: replicas is 7, the spec forbids it')
+    assert.isBelow(Date.now() - started, 500)
+  })
+
+  test('a probe that throws counts as pending and is retried', async ({ assert }) => {
+    let calls = 0
+    const value = await expect('flaky', () => {
+      if (++calls < 3) throw new Error('connect ECONNREFUSED 127.0.0.1:1')
+      return met('up')
+    }).within(5_000)
+    assert.equal(value, 'up')
+    const error = await expect('down', () => {
+      throw new Error('connect ECONNREFUSED\n   127.0.0.1:1')
+    })
+      .within(100)
+      .catch((e) => e)
+    assert.equal(error.reason, 'connect ECONNREFUSED 127.0.0.1:1')
+  })
+
+  test('backoff starts at 10 ms, doubles, and never waits more than 1 s', async ({ assert }) => {
+    const stamps: number[] = []
+    await expect('gaps', () => {
+      stamps.push(performance.now())
+      return stamps.length >= 10 ? met() : pending('counting')
+    }).within(10_000)
+    const gaps = stamps.slice(1).map((t, i) => t - stamps[i])
+    assert.isAtLeast(gaps[0], 9)
+    assert.isBelow(gaps[0], 60)
+    for (let i = 1; i < gaps.length; i++) assert.isAtLeast(gaps[i] + 5, gaps[i - 1], `gap ${i} shrank: ${gaps.map(Math.round)}`)
+    assert.isBelow(Math.max(...gaps), 1_100)
+    assert.isAtLeast(Math.max(...gaps), 900)
+  }).timeout(15_000)
+
+  test('the last wait is cut to the deadline (no overshoot by a whole backoff step)', async ({ assert }) => {
+    const started = Date.now()
+    await expect('never', () => pending('x'))
+      .within(1_500)
+      .catch(() => undefined)
+    assert.isBelow(Date.now() - started, 1_700)
+  })
+})
