@@ -21,6 +21,16 @@ const UNIQUE_FIELDS: Record<string, string> = {
 
 const PG_UNIQUE_VIOLATION = '23505'
 
+/** PostgreSQL or Redis unreachable: the request may succeed later, it is not a bug. */
+function isDependencyDown(error: unknown) {
+  const { name, code } = (error ?? {}) as { name?: string; code?: string }
+  return (
+    name === 'MaxRetriesPerRequestError' ||
+    name === 'KnexTimeoutError' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03'].includes(code ?? '')
+  )
+}
+
 type Rendered = { status: number; errors: ApiError[]; headers?: Record<string, string> }
 
 function statusOf(error: unknown): number | undefined {
@@ -69,6 +79,14 @@ function render(error: unknown): Rendered {
     }
   }
 
+  if (isDependencyDown(error)) {
+    return {
+      status: 503,
+      errors: [{ message: 'Service unavailable: a backing service is down, retry later' }],
+      headers: { 'Retry-After': '5' },
+    }
+  }
+
   const status = statusOf(error)
   // Body parser: unparsable JSON (400) or a JSON body that is not an object/array.
   if (status === 400 || (error as Error)?.message?.startsWith('Invalid JSON')) {
@@ -99,7 +117,9 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   async report(error: unknown, ctx: HttpContext) {
     const { status } = render(error)
-    if (status >= 500) {
+    if (status === 503) {
+      ctx.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'dependency unavailable')
+    } else if (status >= 500) {
       ctx.logger.error({ err: error }, 'request failed')
     }
   }

@@ -32,7 +32,7 @@ test.group('system routes', () => {
   test('an unknown route is a JSON 404, not an HTML page', async ({ client, assert }) => {
     const response = await client.get('/no/such/route').header('accept', 'text/html')
     response.assertStatus(404)
-    assert.match(response.header('content-type'), /application\/json/)
+    assert.match(response.header('content-type') ?? '', /application\/json/)
     response.assertBody({ errors: [{ message: 'Not found' }] })
   })
 })
