@@ -1,6 +1,15 @@
 import { test } from '@japa/runner'
 import { expect, ExpectationError, failed, met, pending } from '../lib/expect.ts'
 
+/** the rejection of an expectation that must fail */
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('the expectation was met, a failure was expected')
+    },
+    (e) => e as ExpectationError,
+  )
+
 test.group('expectation helper', () => {
   test('retries a pending check until it is met and returns its value', async ({ assert }) => {
     let calls = 0
@@ -13,9 +22,7 @@ test.group('expectation helper', () => {
   test('fails at the deadline with the last pending reason as the cause', async ({ assert }) => {
     let calls = 0
     const started = Date.now()
-    const error = await expect('never', () => pending(`reason #${++calls}`))
-      .within(300)
-      .catch((e) => e)
+    const error = await failure(expect('never', () => pending(`reason #${++calls}`)).within(300))
     const took = Date.now() - started
     assert.instanceOf(error, ExpectationError)
     assert.equal(error.kind, 'timeout')
@@ -28,9 +35,7 @@ test.group('expectation helper', () => {
   test('a definite contradiction fails at once, long before the deadline', async ({ assert }) => {
     let calls = 0
     const started = Date.now()
-    const error = await expect('contradiction', () => (++calls < 2 ? pending('not yet') : failed('replicas is 7, the spec forbids it')))
-      .within(10_000)
-      .catch((e) => e)
+    const error = await failure(expect('contradiction', () => (++calls < 2 ? pending('not yet') : failed('replicas is 7, the spec forbids it'))).within(10_000))
     assert.equal(error.kind, 'contradiction')
     assert.equal(error.message, 'contradiction: failed: replicas is 7, the spec forbids it')
     assert.isBelow(Date.now() - started, 500)
@@ -43,11 +48,11 @@ test.group('expectation helper', () => {
       return met('up')
     }).within(5_000)
     assert.equal(value, 'up')
-    const error = await expect('down', () => {
-      throw new Error('connect ECONNREFUSED\n   127.0.0.1:1')
-    })
-      .within(100)
-      .catch((e) => e)
+    const error = await failure(
+      expect('down', () => {
+        throw new Error('connect ECONNREFUSED\n   127.0.0.1:1')
+      }).within(100),
+    )
     assert.equal(error.reason, 'connect ECONNREFUSED 127.0.0.1:1')
   })
 
