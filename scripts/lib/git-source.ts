@@ -2,7 +2,7 @@
  * The ONE git-source helper: the git repository Argo CD reads.
  *
  *   ensureGitSource(dir, { branch? })  -> Promise<GitSource>
- *       creates (or refreshes) <dir>/source.git, a bare repository, and <dir>/work, a working clone;
+ *       creates (or refreshes) <dir>/agent-ready-k8s, a bare repository, and <dir>/work, a working clone;
  *       then snapshots this checkout's gitops/ and helm/ (working tree, uncommitted and untracked-but-
  *       not-ignored files included) as a commit on `branch` (default "main") and pushes it.
  *   openGitSource(fields)             -> GitSource   (from the JSON recorded in local-state.ts)
@@ -51,7 +51,8 @@ export function openGitSource(fields: GitSource): GitSource {
 
 export async function ensureGitSource(dir: string, opts: { branch?: string } = {}): Promise<GitSource> {
   const branch = opts.branch ?? 'main'
-  const bareRepo = join(dir, 'source.git')
+  // Named like the project: the AppProjects allow file:///**/agent-ready-k8s and git://**/agent-ready-k8s.
+  const bareRepo = join(dir, 'agent-ready-k8s')
   const workClone = join(dir, 'work')
   mkdirSync(dir, { recursive: true })
   if (!existsSync(join(bareRepo, 'HEAD'))) {
