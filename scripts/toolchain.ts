@@ -138,7 +138,7 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
   const flags = ldflags(pin)
   if (pin.build === 'install') {
     for (const bin of pin.binaries) {
-      await run('go', ['install', '-trimpath', '-ldflags', flags, `${pin.packages[bin]}@${pin.version}`], {
+      await run('go', ['install', '-v', '-trimpath', '-ldflags', flags, `${pin.packages[bin]}@${pin.version}`], {
         cwd: pinDir,
         env: goEnv({ GOBIN: outDir, GOFLAGS: '' }),
         log,
@@ -159,9 +159,9 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
   writeFileSync(join(src, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport (\n${pkgs.map((p) => `\t_ "${p}"`).join('\n')}\n)\n`)
   await run('go', ['mod', 'tidy'], { cwd: src, env: goEnv(), log })
   if (pin.binaries.length === 1) {
-    await run('go', ['build', '-trimpath', '-ldflags', flags, '-o', join(outDir, pin.binaries[0]), pkgs[0]], { cwd: src, env: goEnv(), log })
+    await run('go', ['build', '-v', '-trimpath', '-ldflags', flags, '-o', join(outDir, pin.binaries[0]), pkgs[0]], { cwd: src, env: goEnv(), log })
   } else {
-    await run('go', ['build', '-trimpath', '-ldflags', flags, '-o', outDir + '/', ...pkgs], { cwd: src, env: goEnv(), log })
+    await run('go', ['build', '-v', '-trimpath', '-ldflags', flags, '-o', outDir + '/', ...pkgs], { cwd: src, env: goEnv(), log })
   }
   // go build names a multi-package output after the last path element; rename to the pinned binary name.
   for (const bin of pin.binaries) {

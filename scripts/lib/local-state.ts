@@ -4,13 +4,14 @@
  *   localDir()            -> the state dir: $ARK_LOCAL_DIR or <repo>/.ark/local (gitignored)
  *   readLocalState(dir?)  -> LocalState | undefined   (undefined: no cluster recorded there)
  *   writeLocalState(s, dir?)
- *   clearLocalState(dir?) -> removes the whole state dir
+ *   clearLocalState(dir?) -> removes what a local cluster keeps there (never anything else:
+ *                            ARK_LOCAL_DIR may point at a folder that holds other files)
  *
  * Two instances coexist when each has its own ARK_LOCAL_DIR: every port is picked free at `up`
  * (the backend takes 3333 only when that is free). The conformance suite reads `kubeconfig`,
  * `argocd.api`, `backend.url` and `git` from here.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ProcRecord } from './supervisor.ts'
@@ -60,6 +61,12 @@ export function writeLocalState(state: LocalState, dir = localDir()): void {
   renameSync(tmp, stateFile(dir))
 }
 
+/** Everything `cluster:local up` creates in its state dir. */
+export const stateEntries = ['state.json', 'state.json.tmp', 'secrets.json', 'kubeconfig', 'kwokctl.yaml', 'logs', 'kwok', 'git', 'argocd', 'redis']
+
 export function clearLocalState(dir = localDir()): void {
-  rmSync(dir, { recursive: true, force: true })
+  for (const entry of stateEntries) rmSync(join(dir, entry), { recursive: true, force: true })
+  try {
+    rmdirSync(dir) // only when empty
+  } catch {}
 }
