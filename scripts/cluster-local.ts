@@ -13,14 +13,14 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiextensionsV1Api, KubeConfig, CoreV1Api, VersionApi } from '@kubernetes/client-node'
 import pg from 'pg'
 import { ensureGitSource, snapshotCheckout } from './lib/git-source.ts'
 import { applicationStatuses, applyGitops, argocdNamespace, expectedApplications, waitForApplications } from './lib/gitops-apply.ts'
 import { clearLocalState, localDir, readLocalState, repoRoot, writeLocalState, type LocalState } from './lib/local-state.ts'
-import { adoptProcess, freePort, isAlive, portInUse, startProcess, stopProcess, tailFile, waitForHttp, waitForPort, type ProcRecord } from './lib/supervisor.ts'
+import { adoptProcess, freePort, procStartTime, isAlive, portInUse, startProcess, stopProcess, tailFile, waitForHttp, waitForPort, type ProcRecord } from './lib/supervisor.ts'
 import { argocdManifestsDir, readPins, toolchainBinDir, toolPath } from './lib/toolchain.ts'
 
 const CLUSTER_NAME = 'ark'
@@ -518,18 +518,42 @@ async function status(): Promise<boolean> {
 
 // ---------------------------------------------------------------- main
 
+/** One `up`/`down` at a time per state dir: a second one waits for nothing and says who holds it. */
+function withLock(fn: () => Promise<void>): Promise<void> {
+  const dir = localDir()
+  mkdirSync(dir, { recursive: true })
+  const lock = join(dir, 'lock')
+  const take = () => writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: procStartTime(process.pid) }), { flag: 'wx' })
+  try {
+    take()
+  } catch {
+    const holder = JSON.parse(readFileSync(lock, 'utf8') || '{}') as { pid?: number; startTime?: string }
+    if (holder.pid && holder.startTime && procStartTime(holder.pid) === holder.startTime) {
+      throw new Error(`another cluster:local command (pid ${holder.pid}) is working on ${dir}; wait for it to finish`)
+    }
+    rmSync(lock, { force: true }) // left by a command that crashed
+    take()
+  }
+  return fn().finally(() => {
+    rmSync(lock, { force: true })
+    if (!readLocalState(dir)) clearLocalState(dir) // `down` ran: remove the then-empty dir too
+  })
+}
+
 const usage = 'usage: npm run cluster:local -- up | down | status'
 const cmd = process.argv[2]
 try {
   if (cmd === 'up') {
-    try {
-      await up()
-    } catch (e) {
-      console.error(`\n✗ up failed: ${(e as Error).message}`)
-      console.error(`  logs: ${paths().logs}; clean up with: npm run cluster:local -- down`)
-      process.exitCode = 1
-    }
-  } else if (cmd === 'down') await down()
+    await withLock(async () => {
+      try {
+        await up()
+      } catch (e) {
+        console.error(`\n✗ up failed: ${(e as Error).message}`)
+        console.error(`  logs: ${paths().logs}; clean up with: npm run cluster:local -- down`)
+        process.exitCode = 1
+      }
+    })
+  } else if (cmd === 'down') await withLock(() => down())
   else if (cmd === 'status') process.exitCode = (await status()) ? 0 : 3
   else {
     console.error(usage)
