@@ -29,7 +29,7 @@ async function pushBlob(base: string, bytes: Buffer): Promise<{ digest: string; 
   if (start.status !== 202) throw new Error(`starting a blob upload: HTTP ${start.status} ${await start.text()}`)
   const location = new URL(start.headers.get('location')!, base)
   location.searchParams.set('digest', digest)
-  const put = await fetch(location, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } })
+  const put = await fetch(location, { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } })
   if (put.status !== 201) throw new Error(`uploading blob ${digest}: HTTP ${put.status} ${await put.text()}`)
   return { digest, size: bytes.length }
 }
@@ -53,7 +53,7 @@ export async function pushImage(registryHost: string, repository: string, tag: s
   )
   const put = await fetch(`${base}/manifests/${tag}`, {
     method: 'PUT',
-    body: manifest,
+    body: new Uint8Array(manifest),
     headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
   })
   if (put.status !== 201) throw new Error(`pushing manifest ${repository}:${tag}: HTTP ${put.status} ${await put.text()}`)

@@ -1,0 +1,233 @@
+/*
+ * The GitHub Actions workflows, checked offline: actionlint (pinned in the
+ * toolchain, with shellcheck for the run: scripts), every `uses:` pinned to a
+ * full commit SHA with its version in a comment, pinned images, and the
+ * permissions/concurrency shape docs/ci.md promises.
+ */
+import { test } from '@japa/runner'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { toolPath } from '../../scripts/lib/toolchain.ts'
+
+const WORKFLOWS = '.github/workflows'
+const SHELLCHECK = '/usr/bin/shellcheck' // Debian package "shellcheck"; actionlint runs it on every run: script
+
+type Workflow = { on: unknown; permissions?: unknown; concurrency?: unknown; env?: Record<string, string>; jobs: Record<string, Job> }
+type Job = {
+  name?: string
+  permissions?: Record<string, string> | string
+  steps?: { uses?: string; run?: string; if?: string; with?: Record<string, unknown> }[]
+  uses?: string
+  services?: Record<string, { image: string }>
+  container?: string | { image: string }
+  needs?: string | string[]
+  if?: string
+}
+
+async function workflowFiles(): Promise<string[]> {
+  return (await readdir(WORKFLOWS)).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(WORKFLOWS, f))
+}
+
+async function load(file: string): Promise<Workflow> {
+  return parse(await readFile(file, 'utf8')) as Workflow
+}
+
+function actionlint(files: string[]): Promise<{ code: number; output: string }> {
+  const args = ['-no-color', '-oneline', '-shellcheck', SHELLCHECK, '-pyflakes=', ...files]
+  return new Promise((resolve) => {
+    execFile(toolPath('actionlint'), args, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}`.trim() })
+    })
+  })
+}
+
+/**
+ * Every `uses:` of a workflow that is not pinned: remote actions and reusable
+ * workflows must name a 40-hex commit and carry a `# vX.Y.Z` comment saying
+ * which release that commit is; docker:// actions must name a sha256 digest.
+ * Local actions (./path) are part of the commit itself.
+ */
+export function unpinnedUses(source: string): string[] {
+  const workflow = parse(source) as Workflow
+  const uses: string[] = []
+  for (const job of Object.values(workflow.jobs ?? {})) {
+    if (job.uses) uses.push(job.uses)
+    for (const step of job.steps ?? []) if (step.uses) uses.push(step.uses)
+  }
+  const lines = source.split('\n')
+  const problems: string[] = []
+  for (const ref of uses) {
+    if (ref.startsWith('./')) continue
+    if (ref.startsWith('docker://')) {
+      if (!/@sha256:[a-f0-9]{64}$/.test(ref)) problems.push(`${ref}: docker action not pinned by digest`)
+      continue
+    }
+    const at = ref.lastIndexOf('@')
+    const revision = at < 0 ? '' : ref.slice(at + 1)
+    if (!/^[a-f0-9]{40}$/.test(revision)) {
+      problems.push(`${ref}: not pinned to a full 40-hex commit SHA`)
+      continue
+    }
+    const line = lines.find((l) => new RegExp(`uses:\\s*['"]?${escapeRegExp(ref)}['"]?`).test(l)) ?? ''
+    if (!/#\s*v\d+(\.\d+)*\b/.test(line)) problems.push(`${ref}: no "# vX.Y.Z" comment naming the release of that commit`)
+  }
+  return problems
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+test.group('GitHub Actions workflows', () => {
+  test('the expected workflows exist', async ({ assert }) => {
+    const files = await workflowFiles()
+    assert.includeMembers(files, [join(WORKFLOWS, 'backend-ci.yml'), join(WORKFLOWS, 'conformance.yml')])
+  })
+
+  test('every workflow passes actionlint (with shellcheck on run: scripts)', async ({ assert }) => {
+    assert.isTrue(existsSync(SHELLCHECK), `${SHELLCHECK} is missing: apt-get install -y shellcheck`)
+    const result = await actionlint(await workflowFiles())
+    assert.equal(result.code, 0, result.output)
+    assert.equal(result.output, '')
+  })
+
+  test('actionlint really lints: a broken workflow is reported', async ({ assert }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ark-actionlint-'))
+    try {
+      const broken = join(dir, 'broken.yml')
+      await writeFile(
+        broken,
+        [
+          'on: push',
+          'jobs:',
+          '  a:',
+          '    runs-on: ubuntu-24.04',
+          '    needs: missing-job',
+          '    steps:',
+          '      - run: echo "${{ github.nonexistent_context_field.x }}" $UNQUOTED',
+          '',
+        ].join('\n'),
+      )
+      const result = await actionlint([broken])
+      assert.notEqual(result.code, 0)
+      assert.include(result.output, 'missing-job')
+      assert.include(result.output, 'shellcheck')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('every uses: is pinned to a 40-hex commit SHA with its release in a comment', async ({ assert }) => {
+    for (const file of await workflowFiles()) {
+      assert.deepEqual(unpinnedUses(await readFile(file, 'utf8')), [], file)
+    }
+  })
+
+  test('the pin check rejects tags, branches, short SHAs and pins without a release comment', ({ assert }) => {
+    const fixture = [
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-24.04',
+      '    steps:',
+      '      - uses: actions/checkout@v5.0.0',
+      '      - uses: actions/setup-node@main',
+      '      - uses: docker/login-action@74a5d14',
+      '      - uses: actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f',
+      '      - uses: docker://alpine:3.22',
+      '      - uses: ./.github/actions/local',
+      '      - uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3',
+      '  b:',
+      '    uses: acme/workflows/.github/workflows/x.yml@v1',
+      '',
+    ].join('\n')
+    assert.sameMembers(unpinnedUses(fixture), [
+      'acme/workflows/.github/workflows/x.yml@v1: not pinned to a full 40-hex commit SHA',
+      'actions/checkout@v5.0.0: not pinned to a full 40-hex commit SHA',
+      'actions/setup-node@main: not pinned to a full 40-hex commit SHA',
+      'docker/login-action@74a5d14: not pinned to a full 40-hex commit SHA',
+      'actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f: no "# vX.Y.Z" comment naming the release of that commit',
+      'docker://alpine:3.22: docker action not pinned by digest',
+    ])
+  })
+
+  test('container images are pinned: versioned service images, kind node image by digest', async ({ assert }) => {
+    for (const file of await workflowFiles()) {
+      const workflow = await load(file)
+      for (const [id, job] of Object.entries(workflow.jobs)) {
+        const images = [
+          ...Object.values(job.services ?? {}).map((s) => s.image),
+          ...(job.container ? [typeof job.container === 'string' ? job.container : job.container.image] : []),
+        ]
+        for (const image of images) {
+          const pinned = /@sha256:[a-f0-9]{64}$/.test(image) || /^[^@]+:(?!latest$)[\w.-]*\d[\w.-]*$/.test(image)
+          assert.isTrue(pinned, `${file} job ${id}: image ${image} is neither a versioned tag nor a digest`)
+        }
+      }
+    }
+    // kind: a pinned release, and the node image from the one kind config (by digest, Kubernetes 1.34)
+    const conformance = await load(join(WORKFLOWS, 'conformance.yml'))
+    assert.match(conformance.env!.KIND_VERSION, /^v\d+\.\d+\.\d+$/)
+    const kindStep = conformance.jobs.kind.steps!.find((s) => s.uses?.startsWith('helm/kind-action@'))!
+    assert.equal(kindStep.with!.config, '${{ env.KIND_CONFIG }}')
+    assert.notProperty(kindStep.with!, 'node_image')
+    const kindConfig = parse(await readFile(conformance.env!.KIND_CONFIG, 'utf8')) as { name: string; nodes: { image: string }[] }
+    assert.equal(kindConfig.name, conformance.env!.KIND_CLUSTER_NAME)
+    for (const node of kindConfig.nodes) assert.match(node.image, /^kindest\/node:v1\.34\.\d+@sha256:[a-f0-9]{64}$/)
+  })
+
+  test('least privilege: nothing at the top, each job states its permissions, only sign gets id-token', async ({ assert }) => {
+    for (const file of await workflowFiles()) {
+      const workflow = await load(file)
+      assert.deepEqual(workflow.permissions, {}, `${file}: top-level permissions must be {}`)
+      assert.exists(workflow.concurrency, `${file}: no concurrency group`)
+      for (const [id, job] of Object.entries(workflow.jobs)) {
+        assert.isObject(job.permissions, `${file} job ${id}: no permissions block`)
+        const permissions = job.permissions as Record<string, string>
+        for (const [scope, level] of Object.entries(permissions)) {
+          if (level === 'write') {
+            const allowed: Record<string, string[]> = { 'id-token': ['sign'], packages: ['build-and-push', 'sign'], checks: ['kind', 'local'] }
+            assert.include(allowed[scope] ?? [], id, `${file} job ${id}: ${scope}: write is not needed there`)
+          }
+        }
+      }
+    }
+    const ci = await load(join(WORKFLOWS, 'backend-ci.yml'))
+    assert.deepEqual(Object.keys(ci.jobs), ['test', 'build-and-push', 'sign'])
+    assert.equal((ci.jobs.sign.permissions as Record<string, string>)['id-token'], 'write')
+    assert.equal(ci.jobs.sign.if, "github.event_name != 'pull_request'")
+  })
+
+  test('backend-ci signs with sign-image and verifies against the workflow identity', async ({ assert }) => {
+    const ci = await load(join(WORKFLOWS, 'backend-ci.yml'))
+    const runs = (ci.jobs.sign.steps ?? []).map((s) => s.run ?? '').join('\n')
+    assert.include(runs, 'npm run sign-image -- "$IMAGE_REF"')
+    assert.include(runs, 'npm run verify-image -- "$IMAGE_REF"')
+    assert.include(runs, '--certificate-oidc-issuer https://token.actions.githubusercontent.com')
+    const build = ci.jobs['build-and-push']
+    const push = build.steps!.find((s) => s.uses?.startsWith('docker/build-push-action@'))!
+    assert.equal(push.with!.push, "${{ github.event_name != 'pull_request' }}")
+    assert.include(String(build.steps!.find((s) => s.uses?.startsWith('docker/metadata-action@'))!.with!.tags), 'prefix=main-')
+  })
+
+  test('conformance uploads its reports and publishes the JUnit even when checks fail', async ({ assert }) => {
+    const conformance = await load(join(WORKFLOWS, 'conformance.yml'))
+    assert.sameMembers(Object.keys(conformance.jobs), ['kind', 'local'])
+    for (const [id, job] of Object.entries(conformance.jobs)) {
+      const steps = job.steps ?? []
+      const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))
+      assert.equal(upload?.with?.path, 'reports/conformance/', `${id}: reports/conformance/ is not uploaded`)
+      assert.equal(upload?.if, '${{ !cancelled() }}', `${id}: upload must run when the suite fails`)
+      const junit = steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report@'))
+      assert.equal(junit?.with?.report_paths, 'reports/conformance/junit.xml')
+      assert.equal(junit?.if, '${{ !cancelled() }}')
+    }
+    const local = conformance.jobs.local.steps!.map((s) => s.run).filter(Boolean)
+    assert.deepEqual(local.slice(-4), ['npm run toolchain', 'npm run cluster:local -- up', 'npm run conformance -- --profile local', 'npm run cluster:local -- down'])
+    assert.equal(conformance.jobs.local.steps!.find((s) => s.run === 'npm run cluster:local -- down')!.if, 'always()')
+  })
+})
