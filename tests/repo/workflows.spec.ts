@@ -208,6 +208,9 @@ test.group('GitHub Actions workflows', () => {
     assert.include(runs, 'npm run sign-image -- "$IMAGE_REF"')
     assert.include(runs, 'npm run verify-image -- "$IMAGE_REF"')
     assert.include(runs, '--certificate-oidc-issuer https://token.actions.githubusercontent.com')
+    const testRuns = ci.jobs.test.steps!.map((s) => s.run).filter(Boolean)
+    assert.isBelow(testRuns.indexOf('npm run toolchain -- --only helm,actionlint'), testRuns.indexOf('npm test'))
+    assert.isAtLeast(testRuns.indexOf('npm run toolchain -- --only helm,actionlint'), 0)
     const build = ci.jobs['build-and-push']
     const push = build.steps!.find((s) => s.uses?.startsWith('docker/build-push-action@'))!
     assert.equal(push.with!.push, "${{ github.event_name != 'pull_request' }}")
