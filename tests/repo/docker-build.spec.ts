@@ -1,0 +1,162 @@
+/*
+ * No Docker engine runs here, so this performs the image's production build without one: the
+ * Dockerfile's own build-stage and prod-deps commands (read from the Dockerfile) in temp dirs, the
+ * runtime layout (/app/node_modules + /app/backend = build output), the chart's migration init
+ * command, then the image's CMD — and GET /health must answer. Real PostgreSQL and Redis on 127.0.0.1.
+ */
+import { test } from '@japa/runner'
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join, relative } from 'node:path'
+import { promisify } from 'node:util'
+import { parseDockerfile, type Stage } from './support/dockerfile.ts'
+
+const root = process.cwd()
+const run = promisify(execFile)
+const dockerfile = parseDockerfile(readFileSync('Dockerfile', 'utf8'))
+const stage = (name: string): Stage => {
+  const s = dockerfile.stages.find((x) => x.name === name)
+  if (!s) throw new Error(`Dockerfile has no stage "${name}"`)
+  return s
+}
+/** A port nobody else here uses (the contract's 3333 and the image's 8000 may be taken). */
+const PORT = 38000
+
+/** The directory in a temp tree that stands for the image's path under /app. */
+const inTree = (tree: string, imagePath: string) => join(tree, relative('/app', imagePath))
+
+/**
+ * Children inherit the environment (npm needs the machine's CA/proxy settings) with the project's
+ * Node 24 first on PATH (the shell may have another node); `extra` overrides.
+ */
+const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  PATH: [dirname(process.execPath), join(root, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter),
+  ...extra,
+})
+
+async function sh(cwd: string, command: string, env = childEnv()): Promise<void> {
+  try {
+    await run('sh', ['-c', command], { cwd, env, maxBuffer: 64 * 1024 * 1024 })
+  } catch (e) {
+    const err = e as Error & { stdout?: string; stderr?: string }
+    throw new Error(`"${command}" failed in ${cwd}:\n${(err.stdout ?? '') + (err.stderr ?? '') || err.message}`)
+  }
+}
+
+/** Files of the build context the Dockerfile copies: the manifests and backend/ (working tree, as `docker build .` sees it). */
+function copyContext(to: string, backend: boolean) {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', 'package.json', 'package-lock.json', backend ? 'backend' : 'backend/package.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter((f) => f && existsSync(join(root, f)))
+  for (const f of files) {
+    mkdirSync(dirname(join(to, f)), { recursive: true })
+    cpSync(join(root, f), join(to, f))
+  }
+}
+
+async function waitForHealth(child: ChildProcess, output: () => string): Promise<{ status: number; body: unknown }> {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output()}`)
+    try {
+      const res = await fetch(`http://127.0.0.1:${PORT}/health`, { signal: AbortSignal.timeout(1000) })
+      return { status: res.status, body: await res.json() }
+    } catch {
+      if (Date.now() > deadline) throw new Error(`no answer on 127.0.0.1:${PORT}/health within 30 s:\n${output()}`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+}
+
+test.group('Dockerfile', () => {
+  test('multi-stage, Node 24 slim pinned, non-root, EXPOSE 8000, HEALTHCHECK on /health', ({ assert }) => {
+    assert.deepEqual(dockerfile.stages.map((s) => s.name), ['deps', 'build', 'prod-deps', 'runtime'])
+    assert.match(stage('deps').runs[0].command, /^npm ci\b/)
+    assert.deepEqual(stage('build').runs.map((r) => [r.workdir, r.command]), [['/app/backend', 'node ace build']])
+    assert.match(stage('prod-deps').runs[0].command, /^npm ci --omit=dev\b/)
+    const runtime = stage('runtime')
+    assert.match(runtime.from, /^node:24\.\d+\.\d+-[a-z]+-slim(@sha256:[a-f0-9]{64})?$/)
+    assert.equal(runtime.from.split('-')[0], `node:${JSON.parse(readFileSync('package.json', 'utf8')).devDependencies.node}`)
+    assert.notMatch(runtime.user ?? 'root', /^(root|0)(:|$)/)
+    assert.deepEqual(runtime.expose, ['8000'])
+    assert.equal(runtime.env.PORT, '8000')
+    assert.include(runtime.healthcheck ?? '', '/health')
+    assert.deepEqual(runtime.cmd, ['node', 'bin/server.js'])
+    assert.equal(runtime.workdir, '/app/backend')
+  })
+
+  test('.dockerignore keeps secrets and host build output out of the context', ({ assert }) => {
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim())
+    assert.includeMembers(ignored, ['**/node_modules', '**/build', '**/.env', '**/.env.*', '.git'])
+  })
+
+  test('the production build runs and the built server answers /health as the image would', async ({ assert, cleanup }) => {
+    const buildTree = mkdtempSync(join(tmpdir(), 'ark-image-build-'))
+    const prodTree = mkdtempSync(join(tmpdir(), 'ark-image-prod-'))
+    const runtimeTree = mkdtempSync(join(tmpdir(), 'ark-image-runtime-'))
+    const database = `ark_image_test_${process.pid}`
+    const { default: pg } = (await import('pg' as string)) as { default: any }
+    const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' })
+    await admin.connect()
+    let server: ChildProcess | undefined
+    cleanup(async () => {
+      server?.kill('SIGTERM')
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {})
+      await admin.end()
+      for (const d of [buildTree, prodTree, runtimeTree]) rmSync(d, { recursive: true, force: true })
+    })
+
+    // deps: the checkout's node_modules is `npm ci` of the same package-lock.json (saves ~30 s)
+    copyContext(buildTree, true)
+    symlinkSync(join(root, 'node_modules'), join(buildTree, 'node_modules'))
+    // build stage, its own commands
+    for (const r of stage('build').runs) await sh(inTree(buildTree, r.workdir), r.command)
+    assert.isTrue(existsSync(join(buildTree, 'backend/build/bin/server.js')), 'node ace build wrote build/bin/server.js')
+
+    // prod-deps stage, its own commands, on the manifests alone
+    copyContext(prodTree, false)
+    for (const r of stage('prod-deps').runs) await sh(inTree(prodTree, r.workdir), r.command)
+
+    // runtime layout: /app/node_modules (production only) + /app/backend (the build output)
+    renameSync(join(prodTree, 'node_modules'), join(runtimeTree, 'node_modules'))
+    renameSync(join(buildTree, 'backend/build'), join(runtimeTree, 'backend'))
+    const runtime = stage('runtime')
+    const workdir = inTree(runtimeTree, runtime.workdir)
+
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${database}`)
+    const env = childEnv({
+      ...runtime.env,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      APP_KEY: randomBytes(24).toString('hex'),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      DB_HOST: '127.0.0.1',
+      DB_PORT: '5432',
+      DB_USER: 'postgres',
+      DB_PASSWORD: '',
+      DB_DATABASE: database,
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: '6379',
+      REDIS_PASSWORD: '',
+    })
+    // the chart's migration init container runs this in the image's WORKDIR
+    await sh(workdir, 'node ace migration:run --force', env)
+
+    const [cmd, ...args] = runtime.cmd!
+    let output = ''
+    server = spawn(cmd === 'node' ? process.execPath : cmd, args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    server.stdout!.on('data', (d) => (output += d))
+    server.stderr!.on('data', (d) => (output += d))
+    const health = await waitForHealth(server, () => output)
+    assert.equal(health.status, 200)
+    assert.deepEqual(health.body, { status: 'healthy' })
+  }).timeout(300_000)
+})

@@ -1,0 +1,178 @@
+/*
+ * Offline validation of everything Argo CD reads (gitops/, helm/backend) with the real helm binary
+ * of the pinned toolchain: schemas, lint, projects, pins, the app-of-apps per profile, secrets.
+ * tests/repo/gitops-broken.spec.ts runs the same validators over broken copies.
+ */
+import { test } from '@japa/runner'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import {
+  applicationPinProblems, chartPinProblems, clusterScopeProblems, gitopsManifests, latestTagProblems, lintProblems,
+  loadProjects, projectProblems, renderedImageProblems, schemaProblems, show, walk,
+} from './support/checks.ts'
+import { backendRenderings, docsOf, renderApps, template, type Doc } from './support/helm.ts'
+import { secretProblems } from './support/secret-scan.ts'
+
+const root = process.cwd()
+const read = (f: string) => readFileSync(f, 'utf8')
+
+/** What the roadmap asks each profile to run (not read from values.yaml: that is what is tested). */
+const expectedApps = {
+  kind: ['backend', 'ingress-nginx', 'podinfo', 'postgresql', 'redis'],
+  local: ['backend'],
+}
+
+async function backendDocs(): Promise<Doc[]> {
+  const all: Doc[] = []
+  for (const r of backendRenderings) all.push(...(await template(root, 'helm/backend', 'backend', r.args, r.label)))
+  return all
+}
+
+const rootApp = () => docsOf(read('gitops/bootstrap/root-app.yaml'), 'gitops/bootstrap/root-app.yaml')
+
+test.group('gitops · schemas and lint', () => {
+  test('every YAML under gitops/ matches the Kubernetes / Argo CD schemas', async ({ assert }) => {
+    const docs = gitopsManifests(root)
+    const kinds = docs.map((d) => d.object.kind)
+    assert.includeMembers(kinds, ['AppProject', 'Application', 'Kustomization', 'Cluster', 'Ingress', 'ConfigMap'])
+    assert.equal(kinds.filter((k) => k === 'AppProject').length, 3)
+    assert.equal(show(await schemaProblems(docs)), '')
+  })
+
+  test('every helm template output (backend: defaults, kind, local; apps: kind, local) matches the schemas', async ({ assert }) => {
+    const docs = [...(await backendDocs()), ...(await renderApps(root, 'kind')), ...(await renderApps(root, 'local'))]
+    assert.isAbove(docs.length, 15)
+    assert.equal(show(await schemaProblems(docs)), '')
+  })
+
+  test('helm lint --strict passes for both charts and every profile', async ({ assert }) => {
+    const src = ['--set', 'source.repoURL=file:///srv/agent-ready-k8s.git', '--set', 'source.targetRevision=main']
+    const problems = await lintProblems(root, [
+      { chart: 'helm/backend', args: [] },
+      { chart: 'helm/backend', args: ['-f', 'helm/backend/values-kind.yaml'] },
+      { chart: 'helm/backend', args: ['-f', 'helm/backend/values-local.yaml'] },
+      { chart: 'gitops/apps', args: [...src, '--set', 'profile=kind'] },
+      { chart: 'gitops/apps', args: [...src, '--set', 'profile=local'] },
+    ])
+    assert.equal(show(problems), '')
+  })
+})
+
+test.group('gitops · app-of-apps', () => {
+  for (const profile of ['kind', 'local'] as const) {
+    test(`the root app renders exactly the ${profile} profile's Applications`, async ({ assert }) => {
+      const docs = await renderApps(root, profile, 'git://10.0.0.1/agent-ready-k8s.git')
+      assert.deepEqual([...new Set(docs.map((d) => d.object.kind))], ['Application'])
+      assert.deepEqual(docs.map((d) => d.object.metadata.name).sort(), expectedApps[profile])
+      for (const { object: app } of docs) {
+        const name = app.metadata.name
+        assert.equal(app.metadata.namespace, 'argocd', name)
+        assert.deepEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true }, name)
+        assert.include(app.spec.syncPolicy.syncOptions, 'CreateNamespace=true', name)
+        assert.isAbove(app.spec.syncPolicy.retry.limit, 0, name)
+        assert.match(app.spec.syncPolicy.retry.backoff.duration, /^\d+s$/, name)
+        assert.isAbove(app.spec.syncPolicy.retry.backoff.factor, 1, name)
+      }
+      // the in-repo app reads from the one source setting, nothing else
+      const backend = docs.find((d) => d.object.metadata.name === 'backend')!.object
+      assert.equal(backend.spec.source.repoURL, 'git://10.0.0.1/agent-ready-k8s.git')
+      assert.equal(backend.spec.source.targetRevision, 'main')
+      assert.deepEqual(backend.spec.source.helm.valueFiles, [`values-${profile}.yaml`])
+    })
+  }
+
+  test('an unknown profile or a missing source setting fails rendering with a clear message', async ({ assert }) => {
+    await assert.rejects(() => renderApps(root, 'production'), /profile/)
+    await assert.rejects(() => template(root, 'gitops/apps', 'root', ['--set', 'profile=local'], 'no source'), /source\.repoURL is empty/)
+  })
+
+  test('the root app passes its own repoURL/targetRevision down; no other file names the repository', ({ assert }) => {
+    const [{ object: app }] = rootApp()
+    assert.equal(app.spec.source.path, 'gitops/apps')
+    const params = Object.fromEntries(app.spec.source.helm.parameters.map((p: { name: string; value: string }) => [p.name, p.value]))
+    assert.deepEqual(params, {
+      'source.repoURL': '$ARGOCD_APP_SOURCE_REPO_URL',
+      'source.targetRevision': '$ARGOCD_APP_SOURCE_TARGET_REVISION',
+      profile: 'kind',
+    })
+    const url = app.spec.source.repoURL as string
+    const naming = [...walk(root, 'gitops'), ...walk(root, 'helm')].filter((f) => read(f).includes(url.replace(/\.git$/, '')))
+    assert.deepEqual(naming, ['gitops/bootstrap/root-app.yaml'])
+  })
+})
+
+test.group('gitops · projects and pins', () => {
+  test('every Application (root and both profiles) is allowed by its AppProject: destination and source', async ({ assert }) => {
+    const apps = [...rootApp(), ...(await renderApps(root, 'kind')), ...(await renderApps(root, 'local'))]
+    assert.equal(show(projectProblems(root, apps)), '')
+  })
+
+  test('the charts only render cluster-scoped objects their project allows', async ({ assert }) => {
+    assert.equal(show(clusterScopeProblems(root, 'tenant-apps', await backendDocs())), '')
+  })
+
+  test('AppProjects are the roadmap\'s: platform, infrastructure, tenant-apps with restricted sources', ({ assert }) => {
+    const projects = loadProjects(root)
+    assert.deepEqual([...projects.keys()].sort(), ['infrastructure', 'platform', 'tenant-apps'])
+    const ns = (p: string) => projects.get(p)!.object.spec.destinations.map((d: { namespace: string }) => d.namespace)
+    assert.includeMembers(ns('platform'), ['ingress-nginx', 'cert-manager'])
+    assert.deepEqual(ns('infrastructure'), ['demo-platform'])
+    assert.deepEqual(ns('tenant-apps'), ['tenant-*'])
+    assert.deepEqual(projects.get('platform')!.object.spec.clusterResourceWhitelist, [{ group: '*', kind: '*' }])
+    for (const p of ['infrastructure', 'tenant-apps']) {
+      assert.deepEqual(projects.get(p)!.object.spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace' }], p)
+    }
+    for (const [name, { object }] of projects) assert.notInclude(object.spec.sourceRepos, '*', name)
+  })
+
+  test('every chart version is pinned, to the roadmap\'s versions', async ({ assert }) => {
+    assert.equal(show(chartPinProblems(root)), '')
+    assert.equal(show(applicationPinProblems(await renderApps(root, 'kind'))), '')
+    const apps = parse(read('gitops/apps/values.yaml')).apps
+    const versions = Object.fromEntries(Object.entries(apps).filter(([, a]: any) => a.chart).map(([n, a]: any) => [n, a.chart.version]))
+    assert.deepEqual(versions, { 'ingress-nginx': '4.11.3', postgresql: '18.0.15', redis: '23.1.3', podinfo: '6.9.2' })
+    assert.equal(parse(read('helm/backend/Chart.yaml')).version, '0.1.0')
+  })
+
+  test('no ":latest" anywhere in gitops/, helm/ or the Dockerfile; every rendered image pinned', async ({ assert }) => {
+    const files = [...walk(root, 'gitops'), ...walk(root, 'helm'), 'Dockerfile']
+    assert.equal(show(latestTagProblems(root, files)), '')
+    assert.equal(show(renderedImageProblems(await backendDocs())), '')
+  })
+
+  test('bitnami charts pull pinned images that exist today (bitnamilegacy, allowInsecureImages)', ({ assert }) => {
+    for (const app of ['postgresql', 'redis']) {
+      const v = parse(read(`gitops/apps/values/${app}/kind.yaml`))
+      assert.equal(v.global.security.allowInsecureImages, true, app)
+      assert.equal(v.image.registry, 'docker.io', app)
+      assert.equal(v.image.repository, `bitnamilegacy/${app}`, app)
+      assert.match(v.image.tag, /^\d+\.\d+\.\d+-debian-12-r\d+$/, app)
+    }
+  })
+
+  test('bootstrap is pinned: Argo CD v3.2.12 manifest, kind node for Kubernetes 1.34 by digest', ({ assert }) => {
+    const k = parse(read('gitops/bootstrap/argocd/kustomization.yaml'))
+    assert.include(k.resources, 'https://raw.githubusercontent.com/argoproj/argo-cd/v3.2.12/manifests/install.yaml')
+    assert.equal(k.namespace, 'argocd')
+    const cm = parse(read('gitops/bootstrap/argocd/argocd-cmd-params-cm.yaml'))
+    assert.equal(cm.data['server.insecure'], 'true')
+    const ingress = parse(read('gitops/bootstrap/argocd/ingress.yaml'))
+    assert.equal(ingress.spec.rules[0].host, 'argocd.local')
+    const kind = parse(read('gitops/bootstrap/kind/cluster.yaml'))
+    const [node] = kind.nodes
+    assert.match(node.image, /^kindest\/node:v1\.34\.\d+@sha256:[a-f0-9]{64}$/)
+    assert.deepEqual(node.extraPortMappings.map((m: { hostPort: number }) => m.hostPort), [80, 443])
+    assert.include(node.kubeadmConfigPatches[0], 'ingress-ready=true')
+  })
+})
+
+test.group('repository · secrets', () => {
+  test('no plaintext secret in any committed file', ({ assert }) => {
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean)
+    assert.isAbove(files.length, 50)
+    assert.equal(show(secretProblems(root, files)), '')
+  })
+})
