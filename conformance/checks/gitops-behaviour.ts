@@ -6,10 +6,10 @@
  * Every behaviour: ensure a clean baseline first, act (commit / scale),
  * observe convergence with expect(), and restore git + cluster in `finally`.
  */
-import { getApplication, lastSyncFinishedAt, requestRefresh } from '../lib/argocd.ts'
+import { getApplication, operationInFlight, requestRefresh, requestSync } from '../lib/argocd.ts'
 import type { CheckContext } from '../lib/check.ts'
 import { collectDiagnostics } from '../lib/diagnostics.ts'
-import { describeError, expect, met, pending, type Observation } from '../lib/expect.ts'
+import { describeError, expect, failed, met, pending, type Observation } from '../lib/expect.ts'
 import { isNotFound, mergePatch } from '../lib/kube.ts'
 import { appAccount, probeTarget, readRollout, type Observed, type Want } from '../lib/rollout.ts'
 import { valueAt } from '../lib/source.ts'
@@ -48,14 +48,38 @@ function expectTarget(ctx: CheckContext, what: string, want: Want, revision?: st
   })
 }
 
-/** Record action→observed and Argo-done→observed for the results and the benchmark. */
-function recordConvergence(ctx: CheckContext, label: string, actionAt: number, observation: Observation<Observed>) {
-  const finished = lastSyncFinishedAt(observation.value.app)
+/**
+ * When Argo CD considered the change done: its sync operation started by our
+ * action Succeeded and the app's health settled (later of operationState.finishedAt
+ * and health.lastTransitionTime; Argo CD writes both with 1 s resolution).
+ * Waited for briefly after our own observation, which may come first.
+ */
+async function argoDoneAt(ctx: CheckContext, actionAt: number): Promise<number | null> {
+  const { profile } = ctx
+  try {
+    return await expect(`Argo CD reports the sync after ${new Date(actionAt).toISOString()} done`, async () => {
+      const app = await getApplication(kube(), profile.argocdNamespace, profile.target.app)
+      const op = app.status?.operationState
+      const started = op?.startedAt ? Date.parse(op.startedAt) : 0
+      if (!op || started < actionAt - 1000) return pending('no sync operation since the action')
+      if (op.phase !== 'Succeeded' || !op.finishedAt) return pending(`sync operation ${op.phase}`)
+      if (app.status?.health?.status !== 'Healthy') return pending(`health ${app.status?.health?.status}`)
+      const healthAt = app.status.health?.lastTransitionTime ? Date.parse(app.status.health.lastTransitionTime) : 0
+      return met(Math.max(Date.parse(op.finishedAt), healthAt || 0))
+    }).within(15_000)
+  } catch (error) {
+    ctx.log(`no Argo CD completion time: ${describeError(error)}`)
+    return null
+  }
+}
+
+/** Record action→observed and Argo-done→observed (negative: the suite saw it before Argo CD said so). */
+async function recordConvergence(ctx: CheckContext, label: string, actionAt: number, observation: Observation<unknown>) {
+  const done = await argoDoneAt(ctx, actionAt)
   ctx.converged({
     label,
     actionToObservedMs: observation.observedAt - actionAt,
-    // finishedAt has 1 s resolution; only meaningful when the sync finished after the action
-    argoToObservedMs: finished !== null && finished >= actionAt - 1000 ? Math.max(0, observation.observedAt - finished) : null,
+    argoToObservedMs: done === null ? null : observation.observedAt - done,
   })
 }
 
@@ -95,6 +119,25 @@ export async function ensureBaseline(ctx: CheckContext) {
   }
   const head = await src.head()
   await expectTarget(ctx, `baseline: ${profile.target.app} Synced at the source head with ${profile.baseline.replicas} ready pods`, baselineWant(ctx), head).within(BASELINE_MS)
+  // Argo CD auto-syncs any OutOfSync app whose last sync was to another revision, selfHeal or
+  // not. After a restore moved the branch, the last sync is to an older commit: sync to the head
+  // explicitly, so that what a check observes next can only come from the behaviour under test.
+  const app = await getApplication(kube(), profile.argocdNamespace, profile.target.app)
+  if (app.status?.operationState?.syncResult?.revision !== head) {
+    await expect(`baseline: no operation in flight on ${profile.target.app}`, async () => {
+      const a = await getApplication(kube(), profile.argocdNamespace, profile.target.app)
+      return operationInFlight(a) ? pending(`operation ${a.status?.operationState?.phase ?? 'requested'}`) : met()
+    }).within(BASELINE_MS)
+    ctx.log(`syncing ${profile.target.app} to the head ${head.slice(0, 7)} (its last sync was to ${app.status?.operationState?.syncResult?.revision?.slice(0, 7) ?? 'nothing'})`)
+    await requestSync(kube(), profile.argocdNamespace, profile.target.app, head)
+    await expect(`baseline: ${profile.target.app} last synced at the head ${head.slice(0, 7)}`, async () => {
+      const a = await getApplication(kube(), profile.argocdNamespace, profile.target.app)
+      const op = a.status?.operationState
+      if (operationInFlight(a) || op?.syncResult?.revision !== head) return pending(`last sync ${op?.phase ?? 'none'} at ${op?.syncResult?.revision?.slice(0, 7) ?? '?'}`)
+      if (op.phase !== 'Succeeded') return failed(`sync to the head ${op.phase}: ${op.message ?? ''}`)
+      return met()
+    }).within(BASELINE_MS)
+  }
 }
 
 /**
@@ -143,13 +186,13 @@ export async function autoSync(ctx: CheckContext, options: BehaviourOptions = {}
     await refresh(ctx)
     ctx.log(`committed ${sha.slice(0, 7)}: ${t.replicasKey.join('.')}=${up} in ${t.valuesFile}`)
     const scaledUp = await expectTarget(ctx, `auto-sync: ${up} ready pods after commit ${sha.slice(0, 7)}`, { replicas: up }, sha).observe(deadline)
-    recordConvergence(ctx, `commit replicas ${profile.baseline.replicas}→${up}`, commitAt, scaledUp)
+    await recordConvergence(ctx, `commit replicas ${profile.baseline.replicas}→${up}`, commitAt, scaledUp)
     const revertAt = Date.now()
     const reverted = await source().revert(sha)
     await refresh(ctx)
     ctx.log(`reverted as ${reverted.slice(0, 7)}`)
     const back = await expectTarget(ctx, `auto-sync: ${profile.baseline.replicas} ready pods after revert ${reverted.slice(0, 7)}`, { replicas: profile.baseline.replicas }, reverted).observe(deadline)
-    recordConvergence(ctx, `revert replicas ${up}→${profile.baseline.replicas}`, revertAt, back)
+    await recordConvergence(ctx, `revert replicas ${up}→${profile.baseline.replicas}`, revertAt, back)
   })
 }
 
@@ -173,7 +216,7 @@ export async function selfHeal(ctx: CheckContext, options: BehaviourOptions = {}
       await scaleTo(5)
       ctx.log(`scaled ${t.namespace}/${t.deployment} to 5 by hand`)
       const healed = await expectTarget(ctx, `self-heal: Argo CD puts ${t.deployment} back to ${profile.baseline.replicas}`, baselineWant(ctx)).observe(deadline)
-      recordConvergence(ctx, `manual scale 5→${profile.baseline.replicas}`, scaleAt, healed)
+      await recordConvergence(ctx, `manual scale 5→${profile.baseline.replicas}`, scaleAt, healed)
     },
     async () => {
       const r = await readRollout(kube(), t.namespace, t.deployment)
@@ -229,7 +272,7 @@ export async function prune(ctx: CheckContext, options: BehaviourOptions = {}) {
         if (!cm) return pending(`ConfigMap ${t.pruneConfigMap} not in ${t.namespace} yet · ${appAccount(app)}`)
         return met({ rollout: await readRollout(kube(), t.namespace, t.deployment), app })
       }).observe(deadline)
-      recordConvergence(ctx, `commit ConfigMap → created`, addAt, appeared)
+      await recordConvergence(ctx, `commit ConfigMap → created`, addAt, appeared)
       const removeAt = Date.now()
       const removed = await source().commitFiles({ [t.pruneManifest]: null }, `conformance: prune probe, remove ConfigMap ${t.pruneConfigMap}`)
       await refresh(ctx)
@@ -239,7 +282,7 @@ export async function prune(ctx: CheckContext, options: BehaviourOptions = {}) {
         if (cm) return pending(`ConfigMap ${t.pruneConfigMap} still in ${t.namespace} after its removal from git · ${appAccount(app)}`)
         return met({ rollout: await readRollout(kube(), t.namespace, t.deployment), app })
       }).observe(deadline)
-      recordConvergence(ctx, `remove ConfigMap in git → pruned`, removeAt, gone)
+      await recordConvergence(ctx, `remove ConfigMap in git → pruned`, removeAt, gone)
     },
     async () => {
       if (await readConfigMap()) {
@@ -267,12 +310,12 @@ export async function rollback(ctx: CheckContext, options: BehaviourOptions = {}
     await refresh(ctx)
     ctx.log(`committed ${sha.slice(0, 7)}: ${t.memoryLimitKey.join('.')}=${lowered}`)
     const lowObserved = await expectTarget(ctx, `rollback: pods with memory limit ${lowered} after commit ${sha.slice(0, 7)}`, { replicas: profile.baseline.replicas, memoryLimit: lowered }, sha).observe(deadline)
-    recordConvergence(ctx, `commit memory ${profile.baseline.memoryLimit}→${lowered}`, commitAt, lowObserved)
+    await recordConvergence(ctx, `commit memory ${profile.baseline.memoryLimit}→${lowered}`, commitAt, lowObserved)
     const revertAt = Date.now()
     const reverted = await source().revert(sha)
     await refresh(ctx)
     ctx.log(`git revert → ${reverted.slice(0, 7)}`)
     const back = await expectTarget(ctx, `rollback: pods with memory limit ${profile.baseline.memoryLimit} after revert ${reverted.slice(0, 7)}`, baselineWant(ctx), reverted).observe(deadline)
-    recordConvergence(ctx, `git revert memory ${lowered}→${profile.baseline.memoryLimit}`, revertAt, back)
+    await recordConvergence(ctx, `git revert memory ${lowered}→${profile.baseline.memoryLimit}`, revertAt, back)
   })
 }

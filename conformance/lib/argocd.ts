@@ -22,7 +22,7 @@ export type Application = {
   }
   status?: {
     sync?: { status?: string; revision?: string; revisions?: string[] }
-    health?: { status?: string; message?: string }
+    health?: { status?: string; message?: string; lastTransitionTime?: string }
     conditions?: { type: string; message: string; lastTransitionTime?: string }[]
     operationState?: {
       phase?: string
@@ -73,6 +73,21 @@ export async function patchApplication(kube: Kube, namespace: string, name: stri
 /** Ask Argo CD to re-read git now (the annotation a git webhook/`argocd app get --refresh` sets). */
 export async function requestRefresh(kube: Kube, namespace: string, name: string) {
   await patchApplication(kube, namespace, name, { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } })
+}
+
+/**
+ * Start a sync operation to `revision`, as `argocd app sync` does: write the
+ * Application's operation field; the controller runs it.
+ */
+export async function requestSync(kube: Kube, namespace: string, name: string, revision: string) {
+  await patchApplication(kube, namespace, name, {
+    operation: { initiatedBy: { username: 'conformance-suite' }, sync: { revision, syncStrategy: { hook: {} } } },
+  })
+}
+
+/** An operation is requested or running: the app's spec/status may still change under us. */
+export function operationInFlight(app: Application): boolean {
+  return !!(app as { operation?: unknown }).operation || app.status?.operationState?.phase === 'Running' || app.status?.operationState?.phase === 'Terminating'
 }
 
 export function automatedOf(app: Application) {

@@ -15,7 +15,7 @@ export type Convergence = {
   label: string
   /** ms from the triggering action (commit / scale) to the probe that saw it */
   actionToObservedMs: number
-  /** ms from Argo CD's own completion (operationState.finishedAt, 1 s resolution) to observation; null when unknown */
+  /** ms from Argo CD's own completion (sync op finished + health settled, 1 s resolution) to observation; negative when the suite saw it first; null when unknown */
   argoToObservedMs: number | null
 }
 

@@ -5,7 +5,7 @@
  * cluster at the baseline. Runs against the real local cluster.
  */
 import { test } from '@japa/runner'
-import { getApplication, patchApplication, type SyncPolicy } from '../lib/argocd.ts'
+import { getApplication, operationInFlight, patchApplication, type SyncPolicy } from '../lib/argocd.ts'
 import type { CheckContext } from '../lib/check.ts'
 import { collectDiagnostics } from '../lib/diagnostics.ts'
 import { ExpectationError, expect, met, pending } from '../lib/expect.ts'
@@ -37,21 +37,37 @@ type Automated = NonNullable<SyncPolicy['automated']>
 async function withPolicy(automated: Automated | null, body: () => Promise<void>) {
   const profile = activeProfile()
   const ns = profile.argocdNamespace
-  const root = await getApplication(kube(), ns, profile.rootApp)
+  const quiet = (name: string) =>
+    expect(`no operation in flight on ${name}`, async () => {
+      const a = await getApplication(kube(), ns, name)
+      return operationInFlight(a) ? pending(`${name}: operation ${a.status?.operationState?.phase ?? 'requested'}`) : met(a)
+    }).within(60_000)
+  const policyIs = (name: string, want: Automated | null) =>
+    expect(`${name} has automated=${JSON.stringify(want)}`, async () => {
+      const a = await getApplication(kube(), ns, name)
+      const got = a.spec.syncPolicy?.automated ?? null
+      return JSON.stringify(got) === JSON.stringify(want) ? met() : pending(`${name} automated is ${JSON.stringify(got)}`)
+    }).within(30_000)
+  const root = await quiet(profile.rootApp)
   const app = await getApplication(kube(), ns, profile.target.app)
   const rootAutomated = root.spec.syncPolicy?.automated ?? null
   const appAutomated = app.spec.syncPolicy?.automated ?? null
   try {
     await patchApplication(kube(), ns, profile.rootApp, { spec: { syncPolicy: { automated: null } } })
+    await policyIs(profile.rootApp, null)
+    await quiet(profile.rootApp) // a sync the root started before the pause would re-apply the child's spec
     await patchApplication(kube(), ns, profile.target.app, { spec: { syncPolicy: { automated } } })
+    await policyIs(profile.target.app, automated)
     await body()
   } finally {
     await patchApplication(kube(), ns, profile.target.app, { spec: { syncPolicy: { automated: appAutomated } } })
     await patchApplication(kube(), ns, profile.rootApp, { spec: { syncPolicy: { automated: rootAutomated } } })
-    await expect(`root app ${profile.rootApp} Synced again`, async () => {
+    await expect(`root app ${profile.rootApp} Synced and idle again`, async () => {
       const r = await getApplication(kube(), ns, profile.rootApp)
+      if (operationInFlight(r)) return pending('root has an operation in flight')
       return r.status?.sync?.status === 'Synced' ? met() : pending(`root is ${r.status?.sync?.status}`)
     }).within(60_000)
+    await policyIs(profile.target.app, appAutomated)
   }
 }
 
