@@ -12,7 +12,9 @@ import { Secret } from '@adonisjs/core/helpers'
 function longSecret(min: number) {
   return (key: string, value?: string): Secret<string> => {
     if (!value) {
-      throw new Error(`Missing environment variable "${key}" (a secret of at least ${min} characters)`)
+      throw new Error(
+        `Missing environment variable "${key}" (a secret of at least ${min} characters)`
+      )
     }
     if (value.length < min) {
       throw new Error(

@@ -9,11 +9,10 @@ server.errorHandler(() => import('#exceptions/handler'))
 
 server.use([])
 
-router.use([
-  () => import('@adonisjs/core/bodyparser_middleware'),
-  () => import('@adonisjs/auth/initialize_auth_middleware'),
-])
+router.use([() => import('@adonisjs/core/bodyparser_middleware')])
 
 export const middleware = router.named({
+  /** Sets up ctx.auth; only on routes that use it, so the public ones stay lean. */
+  initializeAuth: () => import('@adonisjs/auth/initialize_auth_middleware'),
   auth: () => import('#middleware/auth_middleware'),
 })

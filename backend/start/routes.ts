@@ -5,6 +5,7 @@
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
 import { guestSigninThrottle } from '#start/limiter'
+import { appVersion } from '#services/app_version'
 
 const HealthController = () => import('#controllers/health_controller')
 const DocsController = () => import('#controllers/docs_controller')
@@ -16,19 +17,18 @@ const ProjectsController = () => import('#controllers/projects_controller')
 /** Ids are digits only: /v1/projects/abc is simply "not found". */
 const id = { match: /^[0-9]+$/, cast: (value: string) => Number(value) }
 
-router.get('/', [HealthController, 'root'])
-router.get('/health', [HealthController, 'health'])
+// Constant answers are inline: no controller to resolve on the hottest routes.
+router.get('/', () => ({ message: 'Backend API', version: appVersion }))
+router.get('/health', () => ({ status: 'healthy' }))
+router.get('/v1/hello', () => ({ message: 'Hello, World!' }))
+
 router.get('/ready', [HealthController, 'ready'])
 router.get('/openapi.json', [DocsController, 'document'])
 router.get('/docs', [DocsController, 'page'])
 
 router
   .group(() => {
-    router.get('/hello', [HealthController, 'hello'])
-
-    router
-      .post('/auth/guest-signin', [AuthController, 'guestSignin'])
-      .use(guestSigninThrottle)
+    router.post('/auth/guest-signin', [AuthController, 'guestSignin']).use(guestSigninThrottle)
 
     router
       .group(() => {
@@ -50,5 +50,6 @@ router
       .use(middleware.auth())
   })
   .prefix('/v1')
+  .use(middleware.initializeAuth())
   .where('id', id)
   .where('orgId', id)

@@ -19,10 +19,7 @@ export const plugins: Config['plugins'] = [
  * migrated from scratch; it is rolled back at the end of the run.
  */
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
-  setup: [
-    () => ensureTestDatabase(),
-    () => testUtils.db().migrate(),
-  ],
+  setup: [() => ensureTestDatabase(), () => testUtils.db().migrate()],
   teardown: [],
 }
 

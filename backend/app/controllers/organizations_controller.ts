@@ -67,5 +67,9 @@ export default class OrganizationsController {
 }
 
 function alreadyMember() {
-  return ApiException.conflict('You already belong to an organization', undefined, 'singleOrganization')
+  return ApiException.conflict(
+    'You already belong to an organization',
+    undefined,
+    'singleOrganization'
+  )
 }

@@ -8,7 +8,8 @@ import { errors as authErrors } from '@adonisjs/auth'
 import { errors as limiterErrors } from '@adonisjs/limiter'
 import { errors as lucidErrors } from '@adonisjs/lucid'
 import { errors as httpErrors } from '@adonisjs/core/http'
-import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
+import { ExceptionHandler } from '@adonisjs/core/http'
+import type { HttpContext } from '@adonisjs/core/http'
 import { ApiException } from '#exceptions/api_exception'
 
 export type ApiError = { message: string; field?: string; rule?: string }
@@ -27,7 +28,9 @@ function isDependencyDown(error: unknown) {
   return (
     name === 'MaxRetriesPerRequestError' ||
     name === 'KnexTimeoutError' ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03'].includes(code ?? '')
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03'].includes(
+      code ?? ''
+    )
   )
 }
 
@@ -118,7 +121,10 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   async report(error: unknown, ctx: HttpContext) {
     const { status } = render(error)
     if (status === 503) {
-      ctx.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'dependency unavailable')
+      ctx.logger.warn(
+        { err: { name: (error as Error).name, message: (error as Error).message } },
+        'dependency unavailable'
+      )
     } else if (status >= 500) {
       ctx.logger.error({ err: error }, 'request failed')
     }

@@ -6,11 +6,13 @@
 import { errors, symbols } from '@adonisjs/auth'
 import type { AuthClientResponse, GuardContract } from '@adonisjs/auth/types'
 import type { HttpContext } from '@adonisjs/core/http'
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
 import User from '#models/user'
 
 export type JwtGuardOptions = {
-  secret: string
+  /** The HS256 secret, made once per process with `jwtKey()` (guards are made per request) */
+  key: KeyObject
   /** Token lifetime in seconds */
   expiresIn: number
 }
@@ -23,6 +25,10 @@ export type IssuedToken = {
 
 const ALGORITHM = 'HS256'
 
+export function jwtKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'))
+}
+
 export class JwtGuard implements GuardContract<User> {
   declare [symbols.GUARD_KNOWN_EVENTS]: {}
 
@@ -32,12 +38,12 @@ export class JwtGuard implements GuardContract<User> {
   user?: User
 
   #ctx: HttpContext
-  #key: Uint8Array
+  #key: KeyObject
   #expiresIn: number
 
   constructor(ctx: HttpContext, options: JwtGuardOptions) {
     this.#ctx = ctx
-    this.#key = new TextEncoder().encode(options.secret)
+    this.#key = options.key
     this.#expiresIn = options.expiresIn
   }
 

@@ -61,12 +61,7 @@ export function openApiDocument(version: string) {
         'Guest sign-in, organizations, members and projects. Every error body is `{"errors":[{message, field?, rule?}]}`. Anything outside your organization answers 404.',
     },
     servers: [{ url: '/' }],
-    tags: [
-      { name: 'system' },
-      { name: 'auth' },
-      { name: 'organizations' },
-      { name: 'projects' },
-    ],
+    tags: [{ name: 'system' }, { name: 'auth' }, { name: 'organizations' }, { name: 'projects' }],
     paths: {
       '/': {
         get: {
@@ -104,7 +99,10 @@ export function openApiDocument(version: string) {
           tags: ['system'],
           summary: 'HTML page rendering this document',
           responses: {
-            200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } },
+            200: {
+              description: 'HTML page',
+              content: { 'text/html': { schema: { type: 'string' } } },
+            },
           },
         },
       },

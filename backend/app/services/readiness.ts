@@ -59,11 +59,11 @@ export async function readiness(): Promise<Readiness> {
   const report = await checks.run()
   const stateOf = (name: string) =>
     report.checks.find((check) => check.name === name)?.status === 'ok' ? 'ok' : 'error'
-  const db = stateOf('db')
+  const dbState = stateOf('db')
   const redisState = stateOf('redis')
   return {
-    status: db === 'ok' && redisState === 'ok' ? 'ready' : 'not_ready',
-    db,
+    status: dbState === 'ok' && redisState === 'ok' ? 'ready' : 'not_ready',
+    db: dbState,
     redis: redisState,
   }
 }

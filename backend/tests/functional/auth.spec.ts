@@ -79,7 +79,13 @@ test.group('auth · guest sign-in', (group) => {
       assert.equal(error.field, 'username')
       assert.equal(error.rule, rule)
       assert.isString(error.message)
-      assert.equal(await User.query().count('* as total').first().then((r) => r!.$extras.total), 0)
+      assert.equal(
+        await User.query()
+          .count('* as total')
+          .first()
+          .then((r) => r!.$extras.total),
+        0
+      )
     })
 
   test('malformed JSON is a 400 error body, never a stack trace', async ({ assert }) => {
@@ -157,7 +163,9 @@ test.group('auth · me and token verification', (group) => {
       const response = await request
       response.assertStatus(401)
       response.assertHeader('www-authenticate', 'Bearer')
-      response.assertBody({ errors: [{ message: 'Unauthorized: a valid Bearer token is required' }] })
+      response.assertBody({
+        errors: [{ message: 'Unauthorized: a valid Bearer token is required' }],
+      })
     })
 
   test('a token with alg "none" is rejected', async ({ client }) => {

@@ -47,7 +47,10 @@ test.group('organizations', (group) => {
     const { auth } = await signIn(client)
     const responses = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        client.post('/v1/organizations').headers(auth).json({ name: `Race ${i}` })
+        client
+          .post('/v1/organizations')
+          .headers(auth)
+          .json({ name: `Race ${i}` })
       )
     )
     const statuses = responses.map((response) => response.status()).sort()
@@ -73,7 +76,10 @@ test.group('organizations', (group) => {
 
   test('a name of exactly 100 characters is accepted', async ({ client }) => {
     const { auth } = await signIn(client)
-    const response = await client.post('/v1/organizations').headers(auth).json({ name: 'x'.repeat(100) })
+    const response = await client
+      .post('/v1/organizations')
+      .headers(auth)
+      .json({ name: 'x'.repeat(100) })
     response.assertStatus(201)
   })
 
@@ -152,7 +158,9 @@ test.group('organizations', (group) => {
       ).assertStatus(201)
     }
 
-    ;(await client.delete(`/v1/organizations/${owner.organization.id}`).headers(member.auth)).assertStatus(204)
+    ;(
+      await client.delete(`/v1/organizations/${owner.organization.id}`).headers(member.auth)
+    ).assertStatus(204)
 
     assert.lengthOf(await Project.query().where('organization_id', owner.organization.id), 0)
     assert.isNull((await User.findOrFail(owner.user.id)).organizationId)
@@ -210,7 +218,9 @@ test.group('organizations · members', (group) => {
       .headers(owner.auth)
       .json({ username: 'nobody_here' })
     response.assertStatus(404)
-    response.assertBody({ errors: [{ message: 'User not found', field: 'username', rule: 'exists' }] })
+    response.assertBody({
+      errors: [{ message: 'User not found', field: 'username', rule: 'exists' }],
+    })
   })
 
   test('a user already in an organization (this or another) is a 409', async ({
@@ -283,11 +293,12 @@ test.group('organizations · tenant isolation', (group) => {
   }) => {
     const first = await signInWithOrganization(client)
     const second = await signInWithOrganization(client)
-    const foreign = await client.get(`/v1/organizations/${first.organization.id}`).headers(second.auth)
+    const foreign = await client
+      .get(`/v1/organizations/${first.organization.id}`)
+      .headers(second.auth)
     const missing = await client.get(`/v1/organizations/2147483647`).headers(second.auth)
     foreign.assertStatus(404)
     missing.assertStatus(404)
     foreign.assertBody(missing.body())
   })
 })
-

@@ -139,7 +139,10 @@ test.group('projects · CRUD', (group) => {
     ;(await client.get(`/v1/projects/${created.id}`).headers(owner.auth)).assertStatus(404)
   })
 
-  test('renaming onto an existing name is a 409 and changes nothing', async ({ client, assert }) => {
+  test('renaming onto an existing name is a 409 and changes nothing', async ({
+    client,
+    assert,
+  }) => {
     const owner = await signInWithOrganization(client)
     await createProject(client, owner, { name: 'alpha' })
     const beta = (await createProject(client, owner, { name: 'beta' })).body()
@@ -255,7 +258,9 @@ test.group('projects · tenant isolation', (group) => {
     assert,
   }) => {
     const first = await signInWithOrganization(client)
-    const project = (await createProject(client, first, { name: 'secret', description: 's' })).body()
+    const project = (
+      await createProject(client, first, { name: 'secret', description: 's' })
+    ).body()
     const second = await signInWithOrganization(client)
     const loner = await signIn(client)
 
@@ -291,9 +296,7 @@ test.group('projects · concurrency', (group) => {
   test('concurrent creation loses nothing and duplicates nothing', async ({ client, assert }) => {
     const owner = await signInWithOrganization(client)
     const names = Array.from({ length: 30 }, (_, i) => `c${i}`)
-    const responses = await Promise.all(
-      names.map((name) => createProject(client, owner, { name }))
-    )
+    const responses = await Promise.all(names.map((name) => createProject(client, owner, { name })))
     assert.deepEqual(
       responses.map((response) => response.status()),
       names.map(() => 201)

@@ -9,7 +9,10 @@ let counter = 0
 /** A name no other test (or earlier run) uses. */
 export function unique(prefix: string) {
   counter += 1
-  return `${prefix}_${process.pid.toString(36)}${counter}${Date.now().toString(36).slice(-3)}`.slice(0, 32)
+  return `${prefix}_${process.pid.toString(36)}${counter}${Date.now().toString(36).slice(-3)}`.slice(
+    0,
+    32
+  )
 }
 
 /**
@@ -61,5 +64,9 @@ export async function rawRequest(method: string, path: string, body: string, hea
     headers: { 'content-type': 'application/json', ...headers },
     body,
   })
-  return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() }
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    text: await response.text(),
+  }
 }

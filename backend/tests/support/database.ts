@@ -12,10 +12,15 @@ export async function ensureTestDatabase() {
   const connection = config.connection as { database: string }
   const name = connection.database
 
-  db.manager.add('bootstrap', { ...config, connection: { ...connection, database: 'postgres' } } as any)
+  db.manager.add('bootstrap', {
+    ...config,
+    connection: { ...connection, database: 'postgres' },
+  } as any)
   const client = db.connection('bootstrap')
   try {
-    const { rowCount } = await client.rawQuery('SELECT 1 FROM pg_database WHERE datname = ?', [name])
+    const { rowCount } = await client.rawQuery('SELECT 1 FROM pg_database WHERE datname = ?', [
+      name,
+    ])
     if (!rowCount) {
       await client.rawQuery('CREATE DATABASE ??', [name])
     }

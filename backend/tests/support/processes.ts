@@ -40,7 +40,8 @@ export function logPath(name: string) {
 
 /** `npm start`'s command line (backend/package.json), with `node` being this Node. */
 export function startCommand() {
-  const script: string = JSON.parse(readFileSync(app.makePath('package.json'), 'utf8')).scripts.start
+  const script: string = JSON.parse(readFileSync(app.makePath('package.json'), 'utf8')).scripts
+    .start
   const [cmd, ...args] = script.split(/\s+/)
   return { cmd: cmd === 'node' ? process.execPath : cmd, args }
 }
