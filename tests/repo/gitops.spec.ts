@@ -5,7 +5,9 @@
  */
 import { test } from '@japa/runner'
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parse } from 'yaml'
 import {
   applicationPinProblems, chartPinProblems, clusterScopeProblems, gitopsManifests, latestTagProblems, lintProblems,
@@ -13,6 +15,7 @@ import {
 } from './support/checks.ts'
 import { backendRenderings, docsOf, renderApps, template, type Doc } from './support/helm.ts'
 import { secretProblems } from './support/secret-scan.ts'
+import { ensureGitSource } from '../../scripts/lib/git-source.ts'
 
 const root = process.cwd()
 const read = (f: string) => readFileSync(f, 'utf8')
@@ -106,6 +109,15 @@ test.group('gitops · projects and pins', () => {
   test('every Application (root and both profiles) is allowed by its AppProject: destination and source', async ({ assert }) => {
     const apps = [...rootApp(), ...(await renderApps(root, 'kind')), ...(await renderApps(root, 'local'))]
     assert.equal(show(projectProblems(root, apps)), '')
+  })
+
+  test('the local git source (scripts/lib/git-source.ts) produces a URL the projects allow', async ({ assert, cleanup }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ark-git-source-'))
+    cleanup(() => rmSync(dir, { recursive: true, force: true }))
+    const src = await ensureGitSource(dir)
+    assert.match(src.url, /^file:\/\//)
+    const apps = [...rootApp(), ...(await renderApps(root, 'local', src.url))]
+    assert.equal(show(projectProblems(root, apps, [src.url])), '')
   })
 
   test('the charts only render cluster-scoped objects their project allows', async ({ assert }) => {

@@ -20,7 +20,8 @@ export async function helm(cwd: string, args: string[]): Promise<string> {
     return stdout
   } catch (e) {
     const err = e as Error & { stderr?: string; stdout?: string }
-    throw new Error(`helm ${args.join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim()}`)
+    // lint reports on stdout, other commands on stderr: keep both
+    throw new Error(`helm ${args.join(' ')} failed: ${[err.stdout, err.stderr].filter(Boolean).join('\n').trim() || err.message}`)
   }
 }
 

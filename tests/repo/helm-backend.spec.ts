@@ -1,0 +1,112 @@
+/*
+ * The backend chart renders what the roadmap (Block 10) and the API contract ask for, with the real
+ * helm binary: defaults, kind values and local values.
+ */
+import { test } from '@japa/runner'
+import { template, type Doc } from './support/helm.ts'
+
+const root = process.cwd()
+const byKind = (docs: Doc[], kind: string) => docs.filter((d) => d.object.kind === kind && !d.object.metadata?.annotations?.['helm.sh/hook']).map((d) => d.object)
+const one = (docs: Doc[], kind: string) => {
+  const found = byKind(docs, kind)
+  if (found.length !== 1) throw new Error(`expected one ${kind}, got ${found.length}`)
+  return found[0]
+}
+
+test.group('helm/backend', (group) => {
+  let defaults: Doc[] = []
+  let local: Doc[] = []
+  let kind: Doc[] = []
+  group.setup(async () => {
+    defaults = await template(root, 'helm/backend', 'backend')
+    kind = await template(root, 'helm/backend', 'backend', ['-f', 'helm/backend/values-kind.yaml'], 'kind')
+    local = await template(root, 'helm/backend', 'backend', ['-f', 'helm/backend/values-local.yaml'], 'local')
+  })
+
+  test('Deployment: 2 replicas, migration init container, probes, resources', ({ assert }) => {
+    for (const docs of [defaults, kind, local]) {
+      const spec = one(docs, 'Deployment').spec
+      assert.equal(spec.replicas, 2)
+      const pod = spec.template.spec
+      assert.deepEqual(pod.initContainers.map((c: any) => c.command), [['node', 'ace', 'migration:run', '--force']])
+      const [api] = pod.containers
+      assert.equal(api.ports[0].containerPort, 8000)
+      assert.deepEqual(api.livenessProbe.httpGet, { path: '/health', port: 'http' })
+      assert.deepEqual(api.readinessProbe.httpGet, { path: '/ready', port: 'http' })
+      assert.deepEqual(api.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } })
+      assert.notInclude(api.image, ':latest')
+    }
+  })
+
+  test('every container is non-root, read-only, without privilege escalation or capabilities; /tmp is writable', ({ assert }) => {
+    const pod = one(defaults, 'Deployment').spec.template.spec
+    assert.isTrue(pod.securityContext.runAsNonRoot)
+    assert.isAbove(pod.securityContext.runAsUser, 0)
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      assert.isTrue(c.securityContext.runAsNonRoot, c.name)
+      assert.isTrue(c.securityContext.readOnlyRootFilesystem, c.name)
+      assert.isFalse(c.securityContext.allowPrivilegeEscalation, c.name)
+      assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'], c.name)
+      assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }], c.name)
+    }
+    assert.deepEqual(pod.volumes[0].emptyDir, { sizeLimit: '64Mi' })
+    assert.isFalse(pod.automountServiceAccountToken)
+  })
+
+  test('ConfigMap carries the non-secret settings; PORT is the container port', ({ assert }) => {
+    const data = one(defaults, 'ConfigMap').data
+    assert.containsSubset(data, { PORT: '8000', HOST: '0.0.0.0', NODE_ENV: 'production', LOG_LEVEL: 'info', DB_PORT: '5432', DB_USER: 'demouser', DB_DATABASE: 'demodb', REDIS_PORT: '6379' })
+    assert.equal(data.DB_HOST, 'postgresql.demo-platform.svc.cluster.local')
+    assert.equal(data.REDIS_HOST, 'redis-master.demo-platform.svc.cluster.local')
+    for (const key of Object.keys(data)) assert.notMatch(key, /PASSWORD|SECRET|APP_KEY/)
+  })
+
+  test('secrets only by reference to existing Secrets; the chart renders no Secret', ({ assert }) => {
+    assert.lengthOf(byKind(defaults, 'Secret'), 0)
+    const pod = one(defaults, 'Deployment').spec.template.spec
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      const env = Object.fromEntries(c.env.map((e: any) => [e.name, e]))
+      for (const name of ['APP_KEY', 'JWT_SECRET', 'DB_PASSWORD', 'REDIS_PASSWORD']) {
+        assert.isUndefined(env[name].value, `${c.name} ${name}`)
+        assert.equal(env[name].valueFrom.secretKeyRef.name, 'backend-secrets', `${c.name} ${name}`)
+      }
+      assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'backend' } }])
+    }
+  })
+
+  test('Service: ClusterIP 8000 to the container port', ({ assert }) => {
+    const svc = one(defaults, 'Service').spec
+    assert.equal(svc.type, 'ClusterIP')
+    assert.deepEqual(svc.ports, [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }])
+  })
+
+  test('Ingress at api.localhost on kind; none on the local profile (no controller there)', ({ assert }) => {
+    for (const docs of [defaults, kind]) {
+      const ing = one(docs, 'Ingress').spec
+      assert.equal(ing.ingressClassName, 'nginx')
+      assert.equal(ing.rules[0].host, 'api.localhost')
+      assert.deepEqual(ing.rules[0].http.paths[0].backend.service, { name: 'backend', port: { name: 'http' } })
+    }
+    assert.lengthOf(byKind(local, 'Ingress'), 0)
+    // nothing else that needs a controller the local profile lacks
+    for (const k of ['PersistentVolumeClaim', 'StatefulSet']) assert.lengthOf(byKind(local, k), 0)
+    assert.notEqual(one(local, 'Service').spec.type, 'LoadBalancer')
+  })
+
+  test('helm test hook GETs /health through the Service', ({ assert }) => {
+    const hooks = defaults.filter((d) => d.object.metadata?.annotations?.['helm.sh/hook'] === 'test').map((d) => d.object)
+    assert.lengthOf(hooks, 1)
+    const [pod] = hooks
+    assert.equal(pod.kind, 'Pod')
+    assert.equal(pod.spec.restartPolicy, 'Never')
+    assert.include(pod.spec.containers[0].command.join(' '), 'http://backend:8000/health')
+    assert.notMatch(pod.spec.containers[0].image, /:latest$|^[^:]+$/)
+  })
+
+  test('values.schema.json refuses typos, "latest" and credentials in extraEnv', async ({ assert }) => {
+    await assert.rejects(() => template(root, 'helm/backend', 'backend', ['--set', 'replicaCont=3']), /additional properties 'replicaCont' not allowed/)
+    await assert.rejects(() => template(root, 'helm/backend', 'backend', ['--set', 'image.tag=latest']), /image\/tag/)
+    await assert.rejects(() => template(root, 'helm/backend', 'backend', ['--set', 'config.extraEnv.REDIS_PASSWORD=x']), /REDIS_PASSWORD/)
+    await assert.rejects(() => template(root, 'helm/backend', 'backend', ['--set', 'securityContext.runAsNonRoot=false']), /runAsNonRoot/)
+  })
+})
