@@ -41,25 +41,22 @@ export type StartOptions = {
   log: string
 }
 
-export function procStartTime(pid: number): string | undefined {
+/** Start time and state of a PID (zombies included), or undefined when no such PID exists. */
+function procStat(pid: number): { startTime: string; zombie: boolean; pgid: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // the command name (field 2) may contain spaces/parens: split after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (rest[0] === 'Z') return undefined // a zombie has exited
-    return rest[19] // field 22 overall (fields start at 3 here)
+    return { startTime: rest[19], zombie: rest[0] === 'Z', pgid: Number(rest[2]) } // fields 22, 3, 5 overall
   } catch {
     return undefined
   }
 }
 
-function procGroup(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
-  } catch {
-    return undefined
-  }
+/** Start time of a running process (a zombie has exited: undefined). */
+export function procStartTime(pid: number): string | undefined {
+  const st = procStat(pid)
+  return st && !st.zombie ? st.startTime : undefined
 }
 
 export function startProcess(opts: StartOptions): ProcRecord {
@@ -94,15 +91,19 @@ export function isAlive(rec: ProcRecord): boolean {
   return procStartTime(rec.pid) === rec.startTime
 }
 
-/** Members of the record's process group that started no earlier than the record (so not a recycled group). */
+/**
+ * Live members of the record's process group. Linux never hands out a PID that is still some
+ * group's id, so if the PID now belongs to a different process (other start time), the recorded
+ * group is gone and nothing may be signalled.
+ */
 function groupMembers(rec: ProcRecord): number[] {
+  const leader = procStat(rec.pid)
+  if (leader && leader.startTime !== rec.startTime) return []
   const out: number[] = []
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue
-    const pid = Number(d)
-    if (procGroup(pid) !== rec.pid) continue
-    const st = procStartTime(pid)
-    if (st !== undefined && BigInt(st) >= BigInt(rec.startTime)) out.push(pid)
+    const st = procStat(Number(d))
+    if (st && !st.zombie && st.pgid === rec.pid) out.push(Number(d))
   }
   return out
 }
