@@ -17,6 +17,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { procStartTime } from './lib/supervisor.ts'
 import { argocdManifestsDir, readPins, toolchainBinDir, toolchainRoot, type ToolPin } from './lib/toolchain.ts'
 
 /** Bump when the build recipe below changes in a way that changes binaries. */
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
   if (goCheck.status !== 0) throw new Error('Go is not installed (need go >= ' + pins.go.minimum + ')')
   mkdirSync(stampDir, { recursive: true })
   mkdirSync(logDir, { recursive: true })
+  await takeLock()
   console.log(`toolchain: ${binDir} (${goCheck.stdout.trim()})`)
   const started = Date.now()
   const timings: Record<string, number> = {}
@@ -269,6 +271,38 @@ async function main(): Promise<void> {
   }
   if (Object.keys(timings).length) console.log(`built: ${Object.entries(timings).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`)
   console.log(`toolchain ready in ${fmt(Date.now() - started)}: ${binDir}`)
+}
+
+/** One toolchain run per pin folder at a time: a second one waits, then finds the tools built. */
+async function takeLock(): Promise<void> {
+  const lock = join(pinDir, 'lock')
+  const mine = JSON.stringify({ pid: process.pid, startTime: procStartTime(process.pid) })
+  let said = false
+  for (;;) {
+    try {
+      writeFileSync(lock, mine, { flag: 'wx' })
+      const release = () => {
+        try {
+          if (readFileSync(lock, 'utf8') === mine) rmSync(lock)
+        } catch {}
+      }
+      process.on('exit', release)
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130))
+      return
+    } catch {
+      let holder: { pid?: number; startTime?: string } = {}
+      try {
+        holder = JSON.parse(readFileSync(lock, 'utf8'))
+      } catch {}
+      if (!holder.pid || procStartTime(holder.pid) !== holder.startTime) {
+        rmSync(lock, { force: true }) // its owner is gone
+        continue
+      }
+      if (!said) console.log(`toolchain: another build (pid ${holder.pid}) is running in ${pinDir}; waiting for it`)
+      said = true
+      await new Promise((r) => setTimeout(r, 2000))
+    }
+  }
 }
 
 /** The local cluster applies Argo CD's own CRDs and base config, from the same pinned module. */
