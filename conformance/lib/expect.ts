@@ -3,6 +3,7 @@
  * e2e fixtures): a check probes the live system and answers
  *   met(value)        – the promise holds, stop waiting
  *   pending(reason)   – not yet; retried with backoff 10 ms → 1 s until the deadline
+ *                       (the backoff drops back to 50 ms whenever the reason changes)
  *   failed(reason)    – a definite contradiction; fails at once, no waiting
  * On timeout the error message is the LAST pending reason: the one-line cause.
  * A probe that throws (connection refused, 5xx…) counts as pending with the
@@ -89,8 +90,14 @@ export function expect<T>(what: string, probe: Probe<T>): Expectation<T> {
       if (outcome.status === 'failed') {
         throw new ExpectationError('contradiction', what, oneLine(outcome.reason), now - started)
       }
-      if (outcome.reason !== lastReason) options.onPending?.(outcome.reason)
-      lastReason = oneLine(outcome.reason)
+      const reason = oneLine(outcome.reason)
+      // the system moved (a new reason): convergence is likely near, so look again soon;
+      // 50 ms, not 10, so a reason that changes on every probe cannot hammer the API
+      if (reason !== lastReason) {
+        options.onPending?.(reason)
+        if (attempts > 1) delay = Math.min(delay, Math.max(minDelay, 50))
+      }
+      lastReason = reason
       if (now >= deadline) throw new ExpectationError('timeout', what, lastReason, now - started)
       await sleep(Math.min(delay, deadline - now))
       delay = Math.min(delay * 2, maxDelay)

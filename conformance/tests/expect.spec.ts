@@ -70,6 +70,20 @@ test.group('expectation helper', () => {
     assert.isAtLeast(Math.max(...gaps), 900)
   }).timeout(15_000)
 
+  test('the backoff drops to 50 ms when the pending reason changes (the system moved)', async ({ assert }) => {
+    const stamps: number[] = []
+    await expect('moves once', () => {
+      stamps.push(performance.now())
+      if (stamps.length >= 10) return met()
+      return pending(stamps.length < 8 ? 'still' : `moved ${stamps.length}`)
+    }).within(10_000)
+    const gaps = stamps.slice(1).map((t, i) => t - stamps[i])
+    // gaps[6] is the wait after the 7th "still" (640 ms); after the change it starts over at 50 ms
+    assert.isAbove(gaps[6], 500)
+    assert.isAtLeast(gaps[7], 45)
+    assert.isBelow(gaps[7], 120)
+  }).timeout(15_000)
+
   test('the last wait is cut to the deadline (no overshoot by a whole backoff step)', async ({ assert }) => {
     const started = Date.now()
     await expect('never', () => pending('x'))
