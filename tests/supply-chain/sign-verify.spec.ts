@@ -80,21 +80,31 @@ async function attach(digest: string, bundle: Buffer): Promise<void> {
 
 test.group('supply chain · sign-image / verify-image round trip', (group) => {
   group.setup(async () => {
-    state.home = await mkdtemp(join(tmpdir(), 'ark-supply-chain-'))
-    state.registry = await startLocalRegistry()
-    state.sigstore = await startSigstoreStandIns()
-    state.rogue = await startSigstoreStandIns()
-    state.trustedRoot = join(state.home, 'trusted_root.json')
-    await writeTrustedRoot(state.sigstore, state.trustedRoot)
-    const names = ['signed', 'unsigned', 'copied', 'tampered', 'evil', 'rogue', 'tokenless'] as const
-    state.images = {} as typeof state.images
-    for (const name of names) state.images[name] = await pushImage(state.registry.host, IMAGE_REPO, name, `image ${name}\n`)
-    state.signRun = await sign(state.images.signed, mainToken())
-    return async () => {
-      await state.registry.stop()
-      await Promise.all([state.sigstore.stop(), state.rogue.stop()])
-      await rm(state.home, { recursive: true, force: true })
+    // Whatever started is stopped again, also when a later step of this setup fails.
+    const stops: (() => Promise<unknown>)[] = []
+    const cleanup = async () => {
+      for (const stop of stops.reverse()) await stop()
     }
+    try {
+      state.home = await mkdtemp(join(tmpdir(), 'ark-supply-chain-'))
+      stops.push(() => rm(state.home, { recursive: true, force: true }))
+      state.registry = await startLocalRegistry()
+      stops.push(() => state.registry.stop())
+      state.sigstore = await startSigstoreStandIns()
+      stops.push(() => state.sigstore.stop())
+      state.rogue = await startSigstoreStandIns()
+      stops.push(() => state.rogue.stop())
+      state.trustedRoot = join(state.home, 'trusted_root.json')
+      await writeTrustedRoot(state.sigstore, state.trustedRoot)
+      const names = ['signed', 'unsigned', 'copied', 'tampered', 'evil', 'rogue', 'tokenless'] as const
+      state.images = {} as typeof state.images
+      for (const name of names) state.images[name] = await pushImage(state.registry.host, IMAGE_REPO, name, `image ${name}\n`)
+      state.signRun = await sign(state.images.signed, mainToken())
+    } catch (error) {
+      await cleanup()
+      throw error
+    }
+    return cleanup
   })
 
   test('sign-image signs the digest keylessly and attaches the bundle to the image as an OCI referrer', async ({ assert }) => {
