@@ -34,6 +34,20 @@ async function execInPod(kube: Kube, namespace: string, podSelector: string, con
   return out
 }
 
+/** `$NAME`, else the content of `$NAME_FILE` (bitnami charts mount passwords as files by default) */
+const secretFromEnv = (name: string) => `"\${${name}:-$(cat "\$${name}_FILE" 2>/dev/null)}"`
+
+/** Shell command run inside the PostgreSQL pod. psql has no bind parameters on the command line: they are inlined as quoted literals. */
+export function psqlCommand(access: { user: string; database: string; passwordEnv: string }, sql: string, params: string[] = []): string {
+  const inlined = sql.replace(/\$(\d+)/g, (_, i) => `'${params[Number(i) - 1].replace(/'/g, "''")}'`)
+  return `PGPASSWORD=${secretFromEnv(access.passwordEnv)} psql -h 127.0.0.1 -U ${shellQuote(access.user)} -d ${shellQuote(access.database)} -At -c ${shellQuote(inlined)}`
+}
+
+/** Shell command run inside the Redis pod. */
+export function redisPingCommand(access: { passwordEnv: string }): string {
+  return `REDISCLI_AUTH=${secretFromEnv(access.passwordEnv)} redis-cli ping`
+}
+
 /** Rows of a single-column query as strings. */
 export async function queryColumn(kube: Kube, access: DatabaseAccess, sql: string, params: string[] = []): Promise<string[]> {
   if (access.kind === 'direct') {
@@ -46,17 +60,14 @@ export async function queryColumn(kube: Kube, access: DatabaseAccess, sql: strin
       await client.end()
     }
   }
-  // psql has no bind parameters on the command line: inline them as quoted literals
-  const inlined = sql.replace(/\$(\d+)/g, (_, i) => `'${params[Number(i) - 1].replace(/'/g, "''")}'`)
-  const cmd = `PGPASSWORD="\${${access.passwordEnv}:-$(cat "\$${access.passwordEnv}_FILE" 2>/dev/null)}" psql -U ${shellQuote(access.user)} -d ${shellQuote(access.database)} -At -c ${shellQuote(inlined)}`
-  const out = await execInPod(kube, access.namespace, access.podSelector, access.container, cmd)
+  const out = await execInPod(kube, access.namespace, access.podSelector, access.container, psqlCommand(access, sql, params))
   return out.split('\n').filter(Boolean)
 }
 
 /** Sends PING (after AUTH when a password is set); resolves to the reply line, e.g. "+PONG". */
 export async function redisPing(kube: Kube, access: RedisAccess): Promise<string> {
   if (access.kind === 'pod') {
-    const out = await execInPod(kube, access.namespace, access.podSelector, access.container, `REDISCLI_AUTH="\$${access.passwordEnv}" redis-cli ping`)
+    const out = await execInPod(kube, access.namespace, access.podSelector, access.container, redisPingCommand(access))
     return out.trim() === 'PONG' ? '+PONG' : out.trim()
   }
   return new Promise((resolve, reject) => {
