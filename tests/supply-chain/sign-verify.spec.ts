@@ -46,7 +46,7 @@ const state = {} as {
   sigstore: StandIns
   rogue: StandIns
   trustedRoot: string
-  images: Record<'signed' | 'unsigned' | 'copied' | 'tampered' | 'evil' | 'rogue' | 'tokenless', string>
+  images: Record<'signed' | 'unsigned' | 'copied' | 'tampered' | 'garbage' | 'evil' | 'rogue' | 'tokenless', string>
   signRun: Run
 }
 
@@ -96,7 +96,7 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
       stops.push(() => state.rogue.stop())
       state.trustedRoot = join(state.home, 'trusted_root.json')
       await writeTrustedRoot(state.sigstore, state.trustedRoot)
-      const names = ['signed', 'unsigned', 'copied', 'tampered', 'evil', 'rogue', 'tokenless'] as const
+      const names = ['signed', 'unsigned', 'copied', 'tampered', 'garbage', 'evil', 'rogue', 'tokenless'] as const
       state.images = {} as typeof state.images
       for (const name of names) state.images[name] = await pushImage(state.registry.host, IMAGE_REPO, name, `image ${name}\n`)
       state.signRun = await sign(state.images.signed, mainToken())
@@ -173,6 +173,14 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     const lookAlike = await verifyAsMain(ref(state.images.evil))
     assert.equal(lookAlike.code, 1)
     assert.include(lookAlike.stderr, `error [IDENTITY_MISMATCH]: ${ref(state.images.evil)} has no acceptable signature: identity mismatch: signed by ${MAIN}-evil`)
+
+    // A pattern must match the whole identity: main matches, main-evil does not.
+    const pattern = 'https://github\\.com/acme/agent-ready-k8s/\\.github/workflows/backend-ci\\.yml@refs/heads/main'
+    const byPattern = await verify(ref(state.images.signed), '--certificate-identity-regexp', pattern)
+    assert.equal(byPattern.code, 0, byPattern.stderr)
+    const evilByPattern = await verify(ref(state.images.evil), '--certificate-identity-regexp', pattern)
+    assert.equal(evilByPattern.code, 1)
+    assert.include(evilByPattern.stderr, 'error [IDENTITY_MISMATCH]')
   })
 
   test('verify-image rejects a tampered bundle and a bundle from an untrusted Sigstore instance', async ({ assert }) => {
@@ -187,6 +195,13 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     assert.include(tampered.stderr, 'error [INVALID_SIGNATURE]')
     assert.include(tampered.stderr, 'bundle does not verify')
     assert.include(tampered.stderr, 'DSSE payload hash mismatch')
+
+    // Not a bundle at all, under the bundle media type.
+    await attach(state.images.garbage, Buffer.from('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","oops":'))
+    const garbage = await verifyAsMain(ref(state.images.garbage))
+    assert.equal(garbage.code, 1)
+    assert.include(garbage.stderr, 'error [INVALID_SIGNATURE]: ')
+    assert.include(garbage.stderr, 'bundle does not verify')
 
     // Same identity, but certificate and log entry come from stand-ins the trusted root does not name.
     const rogue = await sign(state.images.rogue, mainToken(), state.rogue)
