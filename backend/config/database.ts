@@ -11,7 +11,7 @@ export default defineConfig({
         host: env.get('DB_HOST'),
         port: env.get('DB_PORT'),
         user: env.get('DB_USER'),
-        password: env.get('DB_PASSWORD'),
+        password: env.get('DB_PASSWORD') || undefined,
         database: env.get('DB_DATABASE'),
       },
       // Fail fast when PostgreSQL is unreachable instead of queueing for a minute.

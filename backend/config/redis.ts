@@ -8,7 +8,7 @@ const redisConfig = defineConfig({
     main: {
       host: env.get('REDIS_HOST'),
       port: env.get('REDIS_PORT'),
-      password: env.get('REDIS_PASSWORD', ''),
+      password: env.get('REDIS_PASSWORD') || undefined,
       db: 0,
       keyPrefix: '',
       // Reconnect forever with a short, capped delay so /ready recovers by itself.
