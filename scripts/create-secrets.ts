@@ -107,6 +107,9 @@ export function secretObjects(profile: Profile, input: SecretInput): KubernetesO
   return [...namespaces, ...secrets]
 }
 
+/** Stand-in values for describing the objects without reading any secret. */
+export const placeholderInput = Object.fromEntries(secretKeys.map((k) => [k, '…'])) as SecretInput
+
 /** One line per object, names and keys only (never values). */
 export function describeObjects(objects: KubernetesObject[]): string[] {
   return objects.map((o) =>
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
   const envFile = resolve(args['env-file']!)
   if (args['dry-run']) {
     console.log(`would read ${envFile}${args.generate ? ' (generating missing keys)' : ''} and server-side apply:`)
-    for (const line of describeObjects(secretObjects(profile, Object.fromEntries(secretKeys.map((k) => [k, '…'])) as SecretInput))) console.log(`  ${line}`)
+    for (const line of describeObjects(secretObjects(profile, placeholderInput))) console.log(`  ${line}`)
     return
   }
   if (!args.kubeconfig) throw new Error('no kubeconfig: pass --kubeconfig or set KUBECONFIG')

@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+/*
+ * npm run cluster:up   [-- --dry-run]     (node scripts/cluster-kind.ts up)
+ * npm run cluster:down [-- --dry-run]     (node scripts/cluster-kind.ts down)
+ *
+ * The kind profile: a kind cluster (gitops/bootstrap/kind/cluster.yaml, Kubernetes 1.34), the
+ * backend image built from the Dockerfile and loaded into it, pinned Argo CD v3.2.12
+ * (gitops/bootstrap/argocd, rendered by the pinned kustomize), the Secrets from .env
+ * (scripts/create-secrets.ts), this checkout's gitops/ + helm/ served by a git daemon the cluster can
+ * reach (scripts/lib/git-source.ts), then the AppProjects and the root app, waiting until every
+ * Application is Synced and Healthy (scripts/lib/gitops-apply.ts — the steps shared with the local
+ * cluster). --dry-run prints every step and command in order and runs nothing.
+ *
+ * State (kubeconfig, git source, git daemon record) lives in $ARK_KIND_DIR or .ark/kind (gitignored);
+ * the conformance suite reads it from state.json. Re-running `up` reuses what exists; `down` removes
+ * only what `up` created. See docs/gitops.md.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { AppsV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
+import { parse, parseAllDocuments } from 'yaml'
+import { $ } from 'zx'
+import { applySecrets, describeObjects, placeholderInput, readSecretInput, secretObjects } from './create-secrets.ts'
+import { ensureGitSource, type GitSource } from './lib/git-source.ts'
+import { applyGitops, expectedApplications, rootApplication, waitForApplications } from './lib/gitops-apply.ts'
+import { repoRoot } from './lib/local-state.ts'
+import { isAlive, startProcess, stopProcess, waitForPort, type ProcRecord } from './lib/supervisor.ts'
+import { toolchainBinDir } from './lib/toolchain.ts'
+
+const PROFILE = 'kind'
+const clusterConfig = 'gitops/bootstrap/kind/cluster.yaml'
+const argocdKustomization = 'gitops/bootstrap/argocd'
+const clusterName: string = parse(readFileSync(join(repoRoot, clusterConfig), 'utf8')).name
+const backendValues = parse(readFileSync(join(repoRoot, 'helm/backend/values.yaml'), 'utf8'))
+const backendImage = `${backendValues.image.repository}:${backendValues.image.tag}`
+const GIT_DAEMON_PORT = 9418
+
+type KindState = {
+  version: 1
+  cluster: string
+  kubeconfig: string
+  git?: GitSource & { daemonUrl: string }
+  gitDaemon?: ProcRecord
+  urls: Record<string, string>
+}
+
+const stateDir = () => resolve(process.env.ARK_KIND_DIR || join(repoRoot, '.ark', 'kind'))
+const stateFile = () => join(stateDir(), 'state.json')
+const kubeconfigFile = () => join(stateDir(), 'kubeconfig')
+const readState = (): KindState | undefined => (existsSync(stateFile()) ? JSON.parse(readFileSync(stateFile(), 'utf8')) : undefined)
+function writeState(s: KindState) {
+  mkdirSync(stateDir(), { recursive: true })
+  writeFileSync(stateFile(), JSON.stringify(s, null, 2) + '\n', { mode: 0o600 })
+}
+
+// ---------------------------------------------------------------------------------------------
+// A plan is a list of steps; dry-run prints it, a real run executes it with progress.
+
+const t0 = Date.now()
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`
+let dryRun = false
+let stepNo = 0
+
+function step(title: string) {
+  stepNo++
+  console.log(dryRun ? `\n# ${stepNo}. ${title}` : `\n[${elapsed()}] ${stepNo}. ${title}`)
+}
+
+/** Runs (or, in dry-run, prints) an external command; returns stdout. */
+async function cmd(bin: string, args: string[], opts: { quiet?: boolean; input?: string; allowFail?: boolean } = {}): Promise<string> {
+  const shown = [bin === kustomizeBin() ? 'kustomize' : bin, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+  console.log(`$ ${shown}`)
+  if (dryRun) return ''
+  const p = $({ quiet: opts.quiet ?? false, input: opts.input, nothrow: true })`${bin} ${args}`
+  const out = await p
+  if (out.exitCode !== 0 && !opts.allowFail) throw new Error(`${shown} failed (exit ${out.exitCode}): ${out.stderr.trim() || out.stdout.trim()}`)
+  return out.exitCode === 0 ? out.stdout : ''
+}
+
+/** An in-process action (Kubernetes API call, git helper) — printed the same way in dry-run. */
+async function action<T>(description: string, fn: () => Promise<T>, dryValue: T): Promise<T> {
+  console.log(`→ ${description}`)
+  return dryRun ? dryValue : fn()
+}
+
+const kustomizeBin = () => join(toolchainBinDir(), 'kustomize')
+
+// ---------------------------------------------------------------------------------------------
+
+async function preflight() {
+  step('check Docker, kind and git')
+  const docker = await cmd('docker', ['info', '--format', '{{.ServerVersion}}'], { quiet: true, allowFail: true })
+  if (!dryRun && !docker.trim()) {
+    throw new Error('Docker is not available ("docker info" failed). Install Docker and start it — or use the local profile, which needs no Docker: npm run cluster:local -- up')
+  }
+  const kind = await cmd('kind', ['version'], { quiet: true, allowFail: true })
+  if (!dryRun && !kind.trim()) {
+    throw new Error('kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v0.30.0 or newer runs Kubernetes 1.34 nodes)')
+  }
+  await cmd('git', ['--version'], { quiet: true })
+  if (!existsSync(kustomizeBin())) await cmd(process.execPath, ['scripts/toolchain.ts', '--only', 'kustomize'])
+}
+
+async function createCluster() {
+  step(`kind cluster "${clusterName}" from ${clusterConfig} (Kubernetes 1.34, ports 80/443 on 127.0.0.1)`)
+  const existing = (await cmd('kind', ['get', 'clusters'], { quiet: true })).split('\n').map((s) => s.trim())
+  if (existing.includes(clusterName)) console.log(`  exists already: reused`)
+  else await cmd('kind', ['create', 'cluster', '--config', clusterConfig, '--wait', '180s'])
+  const kubeconfig = await cmd('kind', ['get', 'kubeconfig', '--name', clusterName], { quiet: true })
+  if (!dryRun) {
+    mkdirSync(stateDir(), { recursive: true })
+    writeFileSync(kubeconfigFile(), kubeconfig, { mode: 0o600 })
+  }
+  console.log(`  kubeconfig: ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} (kind also merged context kind-${clusterName} into your default kubeconfig)`)
+}
+
+async function loadBackendImage() {
+  step(`backend image ${backendImage}: build from the Dockerfile, load into kind`)
+  await cmd('docker', ['build', '--tag', backendImage, '.'])
+  await cmd('kind', ['load', 'docker-image', backendImage, '--name', clusterName])
+}
+
+function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig()
+  kc.loadFromFile(kubeconfigFile())
+  return kc
+}
+
+/** Server-side apply in dependency order: Namespaces and CRDs first. */
+async function serverSideApply(objects: KubernetesObject[]) {
+  const rank = (o: KubernetesObject) => (o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2)
+  const client = KubernetesObjectApi.makeApiClient(kubeConfig())
+  for (const obj of [...objects].sort((a, b) => rank(a) - rank(b))) {
+    try {
+      await client.patch(obj, undefined, undefined, 'agent-ready-k8s', true, PatchStrategy.ServerSideApply)
+    } catch (e) {
+      const body = (e as { body?: unknown }).body
+      throw new Error(`applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${typeof body === 'string' ? body : (e as Error).message}`)
+    }
+  }
+}
+
+async function waitForArgoCD(timeoutMs = 600_000) {
+  const apps = kubeConfig().makeApiClient(AppsV1Api)
+  const deadline = Date.now() + timeoutMs
+  let last = ''
+  for (;;) {
+    const [deployments, statefulsets] = await Promise.all([
+      apps.listNamespacedDeployment({ namespace: 'argocd' }),
+      apps.listNamespacedStatefulSet({ namespace: 'argocd' }),
+    ])
+    const workloads = [...deployments.items, ...statefulsets.items].map((w) => ({
+      name: w.metadata!.name!,
+      ready: w.status?.readyReplicas ?? 0,
+      want: w.spec?.replicas ?? 1,
+    }))
+    const line = workloads.map((w) => `${w.name} ${w.ready}/${w.want}`).join(' · ')
+    if (line !== last) console.log(`    argocd: ${line}`)
+    last = line
+    if (workloads.length && workloads.every((w) => w.ready >= w.want)) return
+    if (Date.now() > deadline) throw new Error(`Argo CD not ready after ${timeoutMs / 1000} s: ${line}`)
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+}
+
+async function installArgoCD() {
+  step(`Argo CD v3.2.12 (pinned) from ${argocdKustomization}: upstream install manifest, argocd.local ingress, insecure server`)
+  const rendered = await cmd(kustomizeBin(), ['build', argocdKustomization], { quiet: true })
+  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as KubernetesObject).filter(Boolean)
+  await action(`server-side apply the ${dryRun ? '' : `${objects.length} `}rendered objects (Namespaces and CRDs first)`, () => serverSideApply(objects), undefined)
+  await action('wait until every Argo CD Deployment/StatefulSet is ready', () => waitForArgoCD(), undefined)
+}
+
+async function createSecrets(envFile: string) {
+  step(`Secrets from ${relative(repoRoot, envFile)} (missing keys are generated into it; never printed)`)
+  const describe = describeObjects(secretObjects(PROFILE, placeholderInput))
+  await action(`server-side apply: ${describe.join('; ')}`, async () => applySecrets(kubeconfigFile(), secretObjects(PROFILE, readSecretInput(envFile, PROFILE, { generate: true }))), undefined)
+}
+
+/** The address kind's nodes reach the host on: the IPv4 gateway of the "kind" docker network. */
+async function kindGateway(): Promise<string> {
+  const override = process.env.ARK_KIND_GIT_LISTEN
+  if (override) return override
+  const out = await cmd('docker', ['network', 'inspect', 'kind', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}'], { quiet: true })
+  if (dryRun) return '<kind network gateway>'
+  const v4 = out.split(/\s+/).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a))
+  if (!v4) throw new Error(`no IPv4 gateway on the "kind" docker network (got "${out.trim()}"); set ARK_KIND_GIT_LISTEN to an address the nodes can reach`)
+  return v4
+}
+
+/**
+ * git daemon serving the bare repo. It listens on the kind network's gateway, not 0.0.0.0: pods
+ * cannot reach the host's loopback, and nothing beyond the host and its containers needs it.
+ */
+async function serveGitSource(state: KindState): Promise<KindState['git']> {
+  step("git source: this checkout's gitops/ + helm/ in a bare repo, served by git daemon for the cluster")
+  const src = await action(`ensureGitSource(${relative(repoRoot, join(stateDir(), 'git'))}) — snapshot of gitops/ and helm/ as branch main`, () => ensureGitSource(join(stateDir(), 'git')), {
+    bareRepo: join(stateDir(), 'git', 'agent-ready-k8s'),
+    url: '',
+    revision: 'main',
+    workClone: join(stateDir(), 'git', 'work'),
+  })
+  const listen = await kindGateway()
+  const base = join(stateDir(), 'git')
+  // TODO(requests-from-gitops.md, 19:56): use git-source.ts's gitDaemon() once it exists
+  const args = ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${base}`, `--listen=${listen}`, `--port=${GIT_DAEMON_PORT}`, base]
+  const daemonUrl = `git://${listen}:${GIT_DAEMON_PORT}/agent-ready-k8s`
+  if (state.gitDaemon && isAlive(state.gitDaemon)) {
+    console.log(`  git daemon already running (pid ${state.gitDaemon.pid})`)
+  } else {
+    console.log(`$ git ${args.join(' ')} &`)
+    if (!dryRun) {
+      state.gitDaemon = startProcess({ name: 'git-daemon', cmd: 'git', args, log: join(stateDir(), 'logs', 'git-daemon.log') })
+      writeState(state)
+      await waitForPort(GIT_DAEMON_PORT, { host: listen, timeoutMs: 10_000, proc: state.gitDaemon })
+    }
+  }
+  console.log(`  Argo CD reads ${daemonUrl} (branch ${src.revision})`)
+  return { ...src, daemonUrl }
+}
+
+async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
+  step('AppProjects and the root app (the one source setting: the git daemon URL), then wait for Synced/Healthy')
+  const root = rootApplication({ repoURL: git.daemonUrl, revision: git.revision, profile: PROFILE })
+  await action(`applyGitops: server-side apply gitops/projects/*.yaml, then gitops/bootstrap/root-app.yaml with repoURL=${git.daemonUrl} targetRevision=${root.spec.source.targetRevision} profile=${PROFILE}`,
+    () => applyGitops({ kubeconfig: kubeconfigFile(), repoURL: git.daemonUrl, revision: git.revision, profile: PROFILE }), undefined)
+  const names = expectedApplications(PROFILE)
+  await action(`waitForApplications: ${names.join(', ')} Synced and Healthy (≤ 20 min, a line per change)`,
+    () => waitForApplications({ kubeconfig: kubeconfigFile(), names, timeoutMs: 20 * 60_000 }).then(() => undefined), undefined)
+}
+
+const urls = {
+  'Argo CD': "curl -H 'Host: argocd.local' http://127.0.0.1/   (or http://argocd.local with an /etc/hosts entry)",
+  podinfo: "curl -H 'Host: demo.localhost' http://127.0.0.1/",
+  'backend API': "curl -H 'Host: api.localhost' http://127.0.0.1/health",
+}
+
+function printSummary() {
+  step('ready')
+  for (const [name, how] of Object.entries(urls)) console.log(`  ${name.padEnd(12)} ${how}`)
+  console.log(`  Argo CD admin password:\n    kubectl --kubeconfig ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} -n argocd get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`)
+  console.log(`  conformance: npm run conformance   (kubeconfig context kind-${clusterName})`)
+}
+
+async function up(envFile: string) {
+  await preflight()
+  await createCluster()
+  const state: KindState = readState() ?? { version: 1, cluster: clusterName, kubeconfig: kubeconfigFile(), urls }
+  if (!dryRun) writeState(state)
+  await loadBackendImage()
+  await installArgoCD()
+  await createSecrets(envFile)
+  state.git = await serveGitSource(state)
+  if (!dryRun) writeState(state)
+  await applyProjectsAndRoot(state.git!)
+  printSummary()
+}
+
+async function down() {
+  const state = readState()
+  step('stop the git daemon')
+  if (state?.gitDaemon) await action(`stop pid ${state.gitDaemon.pid} (recorded by up)`, () => stopProcess(state.gitDaemon!), undefined)
+  else console.log(dryRun ? '→ stop the git daemon recorded in state.json (if any)' : '  none recorded')
+  step(`delete kind cluster "${clusterName}"`)
+  const existing = (await cmd('kind', ['get', 'clusters'], { quiet: true, allowFail: true })).split('\n').map((s) => s.trim())
+  if (dryRun || existing.includes(clusterName)) await cmd('kind', ['delete', 'cluster', '--name', clusterName])
+  else console.log('  no such cluster')
+  step(`remove ${relative(repoRoot, stateDir())} (kubeconfig, git source, logs, state.json)`)
+  await action(`rm -r ${relative(repoRoot, stateDir())}`, async () => rmSync(stateDir(), { recursive: true, force: true }), undefined)
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { 'dry-run': { type: 'boolean', default: false }, 'env-file': { type: 'string', default: join(repoRoot, '.env') } },
+  })
+  dryRun = values['dry-run']!
+  process.chdir(repoRoot)
+  const command = positionals[0]
+  if (command === 'up') await up(resolve(values['env-file']!))
+  else if (command === 'down') await down()
+  else throw new Error(`usage: node scripts/cluster-kind.ts up|down [--dry-run] [--env-file .env] (got "${command ?? ''}")`)
+  if (dryRun) console.log('\n(dry run: nothing was executed)')
+}
+
+main().catch((e) => {
+  console.error(`\ncluster-kind: ${(e as Error).message}`)
+  process.exit(1)
+})
