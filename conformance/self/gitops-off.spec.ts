@@ -12,7 +12,7 @@ import { ExpectationError, expect, met, pending } from '../lib/expect.ts'
 import { activeProfile } from '../lib/profile.ts'
 import { describeRollout, readRollout } from '../lib/rollout.ts'
 import { kube, source } from '../lib/world.ts'
-import { autoSync, prune, rollback, selfHeal, type BehaviourOptions } from '../checks/gitops-behaviour.ts'
+import { autoSync, ensureBaseline, prune, rollback, selfHeal, type BehaviourOptions } from '../checks/gitops-behaviour.ts'
 
 const DEADLINE_MS = 20_000
 
@@ -127,6 +127,46 @@ test.group('GitOps checks fail when the behaviour is absent', () => {
       const error = await expectFailure(rollback, /want 2 ready pods with memory limit 128Mi.*automated sync OFF/, assert)
       console.log(`      cause: ${error.message}`)
     })
+  })
+})
+
+test.group('clean state before each mutating check', () => {
+  test('a restore point left by an interrupted run is applied before the next check', async ({ assert }) => {
+    const profile = activeProfile()
+    const src = source()
+    const start = await src.head()
+    // an "interrupted run": restore point written, a probe commit pushed, nothing restored
+    src.ledger.write(start)
+    const leftover = await src.commitValues(profile.target.valuesFile, 'conformance self-test: interrupted run', (doc) => doc.setIn(profile.target.replicasKey, 4))
+    assert.notEqual(leftover, start)
+    try {
+      await ensureBaseline(context())
+      assert.equal(await src.head(), start)
+      assert.isNull(src.ledger.read())
+      const r = await readRollout(kube(), profile.target.namespace, profile.target.deployment)
+      assert.equal(r.ready, profile.baseline.replicas, describeRollout(r))
+    } finally {
+      await src.restore(start)
+      src.ledger.clear()
+    }
+  })
+
+  test('a source not at the baseline (and not left by the suite) is refused, naming the file', async ({ assert }) => {
+    const profile = activeProfile()
+    const src = source()
+    const start = await src.head()
+    await src.commitValues(profile.target.valuesFile, 'conformance self-test: foreign change', (doc) => doc.setIn(profile.target.replicasKey, 4))
+    try {
+      const error = await ensureBaseline(context()).then(
+        () => null,
+        (e: Error) => e,
+      )
+      assert.instanceOf(error, Error)
+      assert.include(error!.message, `${profile.target.valuesFile} sets replicaCount=4, want 2`)
+    } finally {
+      await src.restore(start)
+      await ensureBaseline(context())
+    }
   })
 })
 
