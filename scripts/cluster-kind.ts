@@ -273,14 +273,14 @@ async function down() {
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'dry-run': { type: 'boolean', default: false }, 'env-file': { type: 'string', default: join(repoRoot, '.env') } },
+    options: { 'dry-run': { type: 'boolean', default: false }, 'secrets-file': { type: 'string', default: join(repoRoot, '.env') } },
   })
   dryRun = values['dry-run']!
   process.chdir(repoRoot)
   const command = positionals[0]
-  if (command === 'up') await up(resolve(values['env-file']!))
+  if (command === 'up') await up(resolve(values['secrets-file']!))
   else if (command === 'down') await down()
-  else throw new Error(`usage: node scripts/cluster-kind.ts up|down [--dry-run] [--env-file .env] (got "${command ?? ''}")`)
+  else throw new Error(`usage: node scripts/cluster-kind.ts up|down [--dry-run] [--secrets-file .env] (got "${command ?? ''}")`)
   if (dryRun) console.log('\n(dry run: nothing was executed)')
 }
 

@@ -1,8 +1,9 @@
 /*
  * The Secrets the apps need, created from .env-style input — nothing secret is ever committed.
  *
- *   node scripts/create-secrets.ts --profile kind|local [--env-file .env] [--kubeconfig path] [--generate] [--dry-run]
+ *   node scripts/create-secrets.ts --profile kind|local [--secrets-file .env] [--kubeconfig path] [--generate] [--dry-run]
  *
+ * (--secrets-file, not --env-file: Node 24.9 grabs --env-file even after the script name.)
  * Input keys (see gitops/bootstrap/secrets.env.example):
  *   POSTGRES_ADMIN_PASSWORD  PostgreSQL superuser         → demo-platform/postgresql-auth  postgres-password
  *   DB_PASSWORD              PostgreSQL user demouser     → demo-platform/postgresql-auth  password
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
       profile: { type: 'string', default: 'kind' },
-      'env-file': { type: 'string', default: resolve(repoRoot, '.env') },
+      'secrets-file': { type: 'string', default: resolve(repoRoot, '.env') },
       kubeconfig: { type: 'string', default: process.env.KUBECONFIG },
       generate: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   })
   const profile = args.profile as Profile
   if (profile !== 'kind' && profile !== 'local') throw new Error(`--profile must be "kind" or "local", not "${args.profile}"`)
-  const envFile = resolve(args['env-file']!)
+  const envFile = resolve(args['secrets-file']!)
   if (args['dry-run']) {
     console.log(`would read ${envFile}${args.generate ? ' (generating missing keys)' : ''} and server-side apply:`)
     for (const line of describeObjects(secretObjects(profile, placeholderInput))) console.log(`  ${line}`)
