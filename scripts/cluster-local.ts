@@ -25,8 +25,8 @@ import { argocdManifestsDir, readPins, toolchainBinDir, toolPath } from './lib/t
 
 const CLUSTER_NAME = 'ark'
 const PROFILE = 'local'
-/** Argo CD re-reads git and re-compares this often (default 180 s): fast feedback for the suite. */
-const RECONCILE_SECONDS = 10
+/** Argo CD re-reads git and re-compares this often (default 180 s): a new commit shows within ~2x this. */
+const RECONCILE_SECONDS = 5
 
 const t0 = Date.now()
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`
@@ -221,7 +221,7 @@ async function up(): Promise<void> {
       cmd: bins.argocd,
       args: ['--loglevel', 'info', '--kubeconfig', p.argocdKubeconfig, '--namespace', argocdNamespace, '--redis', state.argocd.redis,
         '--repo-server', state.argocd.repoServer, '--repo-server-plaintext', '--metrics-port', String(await freePort()),
-        '--app-resync', String(RECONCILE_SECONDS), '--app-resync-jitter', '0', '--self-heal-timeout-seconds', '2'],
+        '--self-heal-timeout-seconds', '2'],
       env: { ...argoEnv, ARGOCD_BINARY_NAME: 'argocd-application-controller' },
       log: join(p.logs, 'argocd-application-controller.log'),
     }),
@@ -274,6 +274,11 @@ function argocdEnv(p: Paths): NodeJS.ProcessEnv {
     // the repo-server runs helm and kustomize: the pinned ones, never whatever PATH holds
     PATH: `${toolchainBinDir()}:${process.env.PATH}`,
     ARGOCD_FAKE_IN_CLUSTER: 'true',
+    // What a real install derives from argocd-cm timeout.reconciliation: the controller's resync
+    // period AND the repo-server's cache of branch -> commit (default 3 min, which would hide new
+    // commits for minutes).
+    ARGOCD_RECONCILIATION_TIMEOUT: `${RECONCILE_SECONDS}s`,
+    ARGOCD_RECONCILIATION_JITTER: '0s',
     ARGOCD_TLS_DATA_PATH: join(data, 'tls'),
     ARGOCD_SSH_DATA_PATH: join(data, 'ssh'),
     ARGOCD_GNUPGHOME: join(data, 'gpg/keys'),

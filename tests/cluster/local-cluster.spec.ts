@@ -5,10 +5,11 @@
  */
 import { test } from '@japa/runner'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppsV1Api, CustomObjectsApi, KubeConfig, VersionApi, type V1Deployment } from '@kubernetes/client-node'
+import { commitChange, headRevision, restoreRevision } from '../../scripts/lib/git-source.ts'
 import { readLocalState, repoRoot, type LocalState } from '../../scripts/lib/local-state.ts'
 import { isAlive, portInUse } from '../../scripts/lib/supervisor.ts'
 import { toolPath } from '../../scripts/lib/toolchain.ts'
@@ -138,6 +139,27 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     })
     assert.equal(healed.spec?.replicas, 2)
     console.log(`      self-heal took ${((Date.now() - scaledAt) / 1000).toFixed(1)} s`)
+  })
+
+  test('a commit to the git source is auto-synced within seconds, and restoring it syncs back', async ({ assert }) => {
+    assert.exists(state, 'up did not record a cluster')
+    const base = await headRevision(state!.git)
+    const replicas = async () => (await backendDeployment(state!)).spec?.replicas
+    try {
+      await commitChange(state!.git, 'test: backend to 3 replicas', (work) => {
+        const file = join(work, 'helm', 'backend', 'values-local.yaml')
+        const text = readFileSync(file, 'utf8')
+        assert.match(text, /^replicaCount: 2$/m)
+        writeFileSync(file, text.replace(/^replicaCount: 2$/m, 'replicaCount: 3'))
+      })
+      const t = Date.now()
+      await within(60_000, 'auto-sync to 3 replicas', async () => ((await replicas()) === 3 ? true : undefined))
+      console.log(`      auto-sync took ${((Date.now() - t) / 1000).toFixed(1)} s`)
+    } finally {
+      await restoreRevision(state!.git, base)
+    }
+    await within(60_000, 'back to 2 replicas after restoring the source', async () => ((await replicas()) === 2 ? true : undefined))
+    assert.equal(await headRevision(state!.git), base)
   })
 
   test('up twice starts no duplicates', async ({ assert }) => {
