@@ -4,7 +4,8 @@
  * npm run cluster:down [-- --dry-run]     (node scripts/cluster-kind.ts down)
  *
  * The kind profile: a kind cluster (gitops/bootstrap/kind/cluster.yaml, Kubernetes 1.34), the
- * backend image built from the Dockerfile and loaded into it, pinned Argo CD v3.2.12
+ * backend image built from the Dockerfile and loaded into it, pinned Argo CD (the release of
+ * scripts/toolchain/pins.json, as the local profile)
  * (gitops/bootstrap/argocd, rendered by the pinned kustomize), the Secrets from .env
  * (scripts/create-secrets.ts), this checkout's gitops/ + helm/ served by a git daemon the cluster can
  * reach (scripts/lib/git-source.ts), then the AppProjects and the root app, waiting until every
@@ -26,7 +27,7 @@ import { ensureGitSource, type GitSource } from './lib/git-source.ts'
 import { applyGitops, expectedApplications, rootApplication, waitForApplications } from './lib/gitops-apply.ts'
 import { repoRoot } from './lib/local-state.ts'
 import { isAlive, startProcess, stopProcess, waitForPort, type ProcRecord } from './lib/supervisor.ts'
-import { toolchainBinDir } from './lib/toolchain.ts'
+import { readPins, toolchainBinDir } from './lib/toolchain.ts'
 
 const PROFILE = 'kind'
 const clusterConfig = 'gitops/bootstrap/kind/cluster.yaml'
@@ -165,7 +166,7 @@ async function waitForArgoCD(timeoutMs = 600_000) {
 }
 
 async function installArgoCD() {
-  step(`Argo CD v3.2.12 (pinned) from ${argocdKustomization}: upstream install manifest, argocd.local ingress, insecure server`)
+  step(`Argo CD ${readPins().tools.argocd.version} (pinned) from ${argocdKustomization}: upstream install manifest, argocd.local ingress, insecure server`)
   const rendered = await cmd(kustomizeBin(), ['build', argocdKustomization], { quiet: true })
   const objects = parseAllDocuments(rendered).map((d) => d.toJS() as KubernetesObject).filter(Boolean)
   await action(`server-side apply the ${dryRun ? '' : `${objects.length} `}rendered objects (Namespaces and CRDs first)`, () => serverSideApply(objects), undefined)

@@ -16,6 +16,7 @@ import {
 import { backendRenderings, docsOf, renderApps, template, type Doc } from './support/helm.ts'
 import { secretProblems } from './support/secret-scan.ts'
 import { ensureGitSource } from '../../scripts/lib/git-source.ts'
+import { readPins } from '../../scripts/lib/toolchain.ts'
 
 const root = process.cwd()
 const read = (f: string) => readFileSync(f, 'utf8')
@@ -163,9 +164,9 @@ test.group('gitops · projects and pins', () => {
     }
   })
 
-  test('bootstrap is pinned: Argo CD v3.2.12 manifest, kind node for Kubernetes 1.34 by digest', ({ assert }) => {
+  test('bootstrap is pinned: Argo CD manifest of the toolchain\'s release, kind node for Kubernetes 1.34 by digest', ({ assert }) => {
     const k = parse(read('gitops/bootstrap/argocd/kustomization.yaml'))
-    assert.include(k.resources, 'https://raw.githubusercontent.com/argoproj/argo-cd/v3.2.12/manifests/install.yaml')
+    assert.include(k.resources, `https://raw.githubusercontent.com/argoproj/argo-cd/${readPins().tools.argocd.version}/manifests/install.yaml`)
     assert.equal(k.namespace, 'argocd')
     const cm = parse(read('gitops/bootstrap/argocd/argocd-cmd-params-cm.yaml'))
     assert.equal(cm.data['server.insecure'], 'true')
