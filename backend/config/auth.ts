@@ -7,7 +7,7 @@ import { JwtGuard, jwtKey } from '#guards/jwt_guard'
 /** Tokens live one hour (contract: exp = iat + 3600). */
 export const TOKEN_LIFETIME_SECONDS = 3600
 
-const key = jwtKey(env.get('JWT_SECRET').release())
+const key = await jwtKey(env.get('JWT_SECRET').release())
 
 const authConfig = defineConfig({
   default: 'jwt',

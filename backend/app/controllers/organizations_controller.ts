@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
-import Organization from '#models/organization'
+import Organization, { presentOrganizationRow } from '#models/organization'
 import User from '#models/user'
 import { ApiException } from '#exceptions/api_exception'
 import { organizationValidator } from '#validators/organization'
@@ -19,7 +19,7 @@ export default class OrganizationsController {
     } else {
       query.where('id', user.organizationId)
     }
-    return paginate(query, pageRequest)
+    return paginate(query, pageRequest, presentOrganizationRow)
   }
 
   /** POST /v1/organizations: creates an organization and makes the caller its member. */

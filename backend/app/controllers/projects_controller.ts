@@ -1,5 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import Project from '#models/project'
+import Project, { presentProjectRow } from '#models/project'
 import { createProjectValidator, updateProjectValidator } from '#validators/project'
 import { paginationValidator } from '#validators/pagination'
 import { paginate } from '#services/pagination'
@@ -11,7 +11,7 @@ export default class ProjectsController {
     const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
     const pageRequest = await paginationValidator.validate(request.qs())
     const query = Project.query().where('organization_id', organizationId).orderBy('id')
-    return paginate(query, pageRequest)
+    return paginate(query, pageRequest, presentProjectRow)
   }
 
   /** POST /v1/organizations/:orgId/projects: a duplicate name answers 409 (unique constraint). */

@@ -19,3 +19,16 @@ export default class Organization extends OrganizationSchema {
   @hasMany(() => User)
   declare members: HasMany<typeof User>
 }
+
+/** An `organizations` row as PostgreSQL returns it. */
+export type OrganizationRow = { id: number; name: string; created_at: Date; updated_at: Date }
+
+/** The API's Organization from a raw row, identical to the model's serialization (a test checks it). */
+export function presentOrganizationRow(row: OrganizationRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  }
+}

@@ -10,31 +10,33 @@ export type Page<T> = {
 }
 
 /**
- * One page of a query in the contract's list shape. The total rides along
- * on the page's rows (`count(*) over ()`), so a list costs one round trip
- * instead of a count query plus a select; only a page past the end needs
- * a separate count.
+ * One page of a query in the contract's list shape, with rows presented by
+ * `present` straight from the database rows (no model hydration: lists are
+ * the hot path). The total rides along on the rows (`count(*) over ()`), so
+ * a page costs one round trip; only a page past the end needs a count.
  */
-export async function paginate<Model extends LucidModel>(
-  query: ModelQueryBuilderContract<Model, InstanceType<Model>>,
-  { page = 1, perPage = DEFAULT_PER_PAGE }: PageRequest
-): Promise<Page<InstanceType<Model>>> {
+export async function paginate<Row, Item>(
+  query: ModelQueryBuilderContract<LucidModel, unknown>,
+  { page = 1, perPage = DEFAULT_PER_PAGE }: PageRequest,
+  present: (row: Row) => Item
+): Promise<Page<Item>> {
   const table = query.model.table
   const rows = await query
     .clone()
     .select(`${table}.*`, db.raw('count(*) over () as page_total'))
     .forPage(page, perPage)
+    .pojo<Row & { page_total: string }>()
 
   let total: number
   if (rows.length > 0) {
-    total = Number(rows[0].$extras.page_total)
+    total = Number(rows[0].page_total)
   } else {
-    const [counted] = await query.clone().clearOrder().count('* as total')
-    total = Number(counted.$extras.total)
+    const [counted] = await query.clone().clearOrder().count('* as total').pojo<{ total: string }>()
+    total = Number(counted.total)
   }
 
   return {
-    data: rows,
+    data: rows.map(present),
     meta: {
       total,
       perPage,

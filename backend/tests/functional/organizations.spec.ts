@@ -101,6 +101,13 @@ test.group('organizations', (group) => {
     await signInWithOrganization(client) // someone else's organization
     const list = await client.get('/v1/organizations').headers(owner.auth)
     list.assertStatus(200)
+    const single = await client
+      .get(`/v1/organizations/${owner.organization.id}`)
+      .headers(owner.auth)
+    list.assertBody({
+      data: [single.body()],
+      meta: { total: 1, perPage: 20, currentPage: 1, lastPage: 1 },
+    })
     list.assertBodyContains({
       data: [{ id: owner.organization.id, name: owner.organization.name }],
       meta: { total: 1, perPage: 20, currentPage: 1, lastPage: 1 },

@@ -105,6 +105,22 @@ test.group('projects · CRUD', (group) => {
     assert.lengthOf(await Project.all(), 0)
   })
 
+  test('a body over the 100 kB limit is a JSON 413 and creates nothing', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await signInWithOrganization(client)
+    const response = await rawRequest(
+      'POST',
+      `/v1/organizations/${owner.organization.id}/projects`,
+      JSON.stringify({ name: 'big', description: 'x'.repeat(200_000) }),
+      owner.auth
+    )
+    assert.equal(response.status, 413)
+    assert.property(JSON.parse(response.text), 'errors')
+    assert.lengthOf(await Project.all(), 0)
+  })
+
   test('GET /v1/projects/:id, PUT partial updates, DELETE', async ({ client, assert }) => {
     const owner = await signInWithOrganization(client)
     const created = (await createProject(client, owner, { name: 'svc', description: 'old' })).body()
@@ -240,6 +256,17 @@ test.group('projects · listing', (group) => {
       response.assertStatus(422)
       assert.equal(response.body().errors[0].field, field)
     })
+
+  test('a listed project is identical to the project read alone', async ({ client, assert }) => {
+    const owner = await signInWithOrganization(client)
+    const created = await createProject(client, owner, { name: 'same-shape', description: null })
+    const listed = await client
+      .get(`/v1/organizations/${owner.organization.id}/projects`)
+      .headers(owner.auth)
+    const single = await client.get(`/v1/projects/${created.body().id}`).headers(owner.auth)
+    assert.deepEqual(listed.body().data, [single.body()])
+    assert.deepEqual(single.body(), created.body())
+  })
 
   test('an empty organization lists nothing', async ({ client }) => {
     const owner = await signInWithOrganization(client)
