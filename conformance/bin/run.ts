@@ -13,6 +13,9 @@ import { join } from 'node:path'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 import { loadProfile, ProfileUnavailable } from '../lib/load-profile.ts'
 import { setActiveProfile } from '../lib/profile.ts'
+import { expect, met } from '../lib/expect.ts'
+import { kube } from '../lib/world.ts'
+import { VersionApi } from '@kubernetes/client-node'
 import { parseArgs } from '../lib/cli.ts'
 import { conformanceReporter } from '../lib/reporter.ts'
 import { summarize, writeReports } from '../lib/results.ts'
@@ -33,6 +36,12 @@ if (needsCluster) {
     const profile = loadProfile(args.profile)
     setActiveProfile(profile)
     console.log(`profile ${profile.name}: ${profile.describe}`)
+    // a recorded but stopped cluster would make every check wait out its deadline: fail once, now
+    await expect('kube-apiserver reachable', async () => met(await kube().config.makeApiClient(VersionApi).getCode()))
+      .within(10_000)
+      .catch((error: Error) => {
+        throw new ProfileUnavailable(`${error.message} (is the cluster running? ${profile.name === 'local' ? '"npm run cluster:local -- status"' : '"kubectl cluster-info"'})`)
+      })
   } catch (error) {
     // no cluster: still leave a verdict an agent can read
     const cause = (error as Error).message

@@ -123,7 +123,15 @@ export function describeError(error: unknown): string {
     return oneLine(`HTTP ${e.code}${message ? `: ${message}` : ''}`)
   }
   const base = error instanceof Error ? error.message : String(error)
-  const code = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : ''
+  // fetch wraps the socket error (ECONNREFUSED…) in its cause chain
+  let cause: unknown = e?.cause
+  let code = ''
+  for (let depth = 0; cause && depth < 4 && !code; depth++) {
+    const c = cause as { code?: unknown; cause?: unknown; message?: unknown }
+    if (typeof c.code === 'string') code = ` (${c.code}${typeof c.message === 'string' && !c.message.includes(c.code) ? ` ${c.message}` : ''})`
+    else if (!c.cause && typeof c.message === 'string') code = ` (${c.message})`
+    cause = c.cause
+  }
   return oneLine(base + code).slice(0, 500)
 }
 

@@ -63,10 +63,11 @@ test.group('expectation helper', () => {
       return stamps.length >= 10 ? met() : pending('counting')
     }).within(10_000)
     const gaps = stamps.slice(1).map((t, i) => t - stamps[i])
+    // slack for a loaded 2-core machine: timers fire late, never early
     assert.isAtLeast(gaps[0], 9)
-    assert.isBelow(gaps[0], 60)
-    for (let i = 1; i < gaps.length; i++) assert.isAtLeast(gaps[i] + 5, gaps[i - 1], `gap ${i} shrank: ${gaps.map(Math.round)}`)
-    assert.isBelow(Math.max(...gaps), 1_100)
+    assert.isBelow(gaps[0], 150)
+    for (let i = 1; i < gaps.length; i++) assert.isAtLeast(gaps[i] + 60, gaps[i - 1], `gap ${i} shrank: ${gaps.map(Math.round)}`)
+    assert.isBelow(Math.max(...gaps), 1_250)
     assert.isAtLeast(Math.max(...gaps), 900)
   }).timeout(15_000)
 
@@ -81,7 +82,7 @@ test.group('expectation helper', () => {
     // gaps[6] is the wait after the 7th "still" (640 ms); after the change it starts over at 50 ms
     assert.isAbove(gaps[6], 500)
     assert.isAtLeast(gaps[7], 45)
-    assert.isBelow(gaps[7], 120)
+    assert.isBelow(gaps[7], 250)
   }).timeout(15_000)
 
   test('the last wait is cut to the deadline (no overshoot by a whole backoff step)', async ({ assert }) => {
