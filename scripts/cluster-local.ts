@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ApiextensionsV1Api, KubeConfig, CoreV1Api, VersionApi } from '@kubernetes/client-node'
+import { ApiextensionsV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node'
 import pg from 'pg'
 import { ensureGitSource, snapshotCheckout } from './lib/git-source.ts'
 import { applicationStatuses, applyGitops, argocdNamespace, expectedApplications, waitForApplications } from './lib/gitops-apply.ts'
@@ -165,7 +165,7 @@ async function up(): Promise<void> {
   run(bins.kubectl, ['--kubeconfig', p.argocdKubeconfig, 'config', 'set-context', '--current', '--namespace', argocdNamespace], { log: kwokLog })
   step('KWOK node')
   run(bins.kwokctl, ['scale', 'node', '--name', CLUSTER_NAME, '--replicas', '1'], { env: kwokEnv, log: kwokLog })
-  const version = await new KubeConfigLoader(p.kubeconfig).version()
+  const version = await apiServerVersion(p.kubeconfig)
   step(`kube-apiserver ${version} at ${state.cluster.apiServer}`)
 
   // 2. Argo CD CRDs and base config
@@ -325,19 +325,10 @@ function linkKwokLogs(p: Paths): void {
   if (!existsSync(link)) symlinkSync(join(p.kwok, 'clusters', CLUSTER_NAME, 'logs'), link)
 }
 
-class KubeConfigLoader {
-  kc: KubeConfig
-  constructor(file: string) {
-    this.kc = new KubeConfig()
-    this.kc.loadFromFile(file)
-  }
-  async version(): Promise<string> {
-    const v = await this.kc.makeApiClient(VersionApi).getCode()
-    return v.gitVersion
-  }
-  core(): CoreV1Api {
-    return this.kc.makeApiClient(CoreV1Api)
-  }
+async function apiServerVersion(kubeconfig: string): Promise<string> {
+  const kc = new KubeConfig()
+  kc.loadFromFile(kubeconfig)
+  return (await kc.makeApiClient(VersionApi).getCode()).gitVersion
 }
 
 function readSecrets(p: Paths): { APP_KEY: string; JWT_SECRET: string } {
