@@ -23,6 +23,7 @@ export const DOCS_PAGE = `<!doctype html>
 </head>
 <body>
 <h1 id="title">Backend API</h1>
+<p><button type="button" onclick="document.querySelectorAll('details').forEach((d) => (d.open = true))">expand all</button> · <a href="/openapi.json">openapi.json</a></p>
 <p class="desc" id="description">Loading <a href="/openapi.json">/openapi.json</a>…</p>
 <main id="operations"></main>
 <script type="module">
@@ -67,10 +68,10 @@ export const DOCS_PAGE = `<!doctype html>
       for (const [status, response] of Object.entries(op.responses)) {
         body.append(el('div', {}, el('b', { textContent: status + ' ' }), response.description), schemaBlock(response.content))
       }
-      main.append(el('details', {},
+      main.append(el('details', { open: location.hash === '#all' },
         el('summary', {}, el('span', { className: 'm ' + method, textContent: method.toUpperCase() }),
           el('span', { className: 'p', textContent: path }), op.summary ?? '',
-          op.security ? el('span', { className: 'lock', textContent: '🔒 Bearer' }) : ''),
+          op.security ? el('span', { className: 'lock', textContent: 'Bearer token' }) : ''),
         body))
     }
   }
