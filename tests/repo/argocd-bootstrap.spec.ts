@@ -13,21 +13,13 @@ import { parse } from 'yaml'
 import { readPins, toolPath } from '../../scripts/lib/toolchain.ts'
 import { schemaProblems, show } from './support/checks.ts'
 import { docsOf } from './support/helm.ts'
+import { argocdModuleDir } from './support/argocd-module.ts'
 
 const run = promisify(execFile)
 const dir = 'gitops/bootstrap/argocd'
 
-/** manifests/install.yaml of the pinned Argo CD module (Go module proxy / module cache). */
-async function upstreamInstallManifest(version: string): Promise<string> {
-  const { stdout } = await run('go', ['mod', 'download', '-json', `github.com/argoproj/argo-cd/v3@${version}`], {
-    env: { ...process.env, GOWORK: 'off', GOFLAGS: '-mod=mod' },
-    cwd: tmpdir(),
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((e) => {
-    throw new Error(`go mod download of Argo CD ${version} failed (needs Go and the module proxy): ${(e as { stderr?: string }).stderr ?? e}`)
-  })
-  return join(JSON.parse(stdout).Dir, 'manifests', 'install.yaml')
-}
+/** manifests/install.yaml of the pinned Argo CD module. */
+const upstreamInstallManifest = async () => join(await argocdModuleDir(), 'manifests', 'install.yaml')
 
 test.group('gitops/bootstrap/argocd', () => {
   test('references the install manifest of the Argo CD release the toolchain pins (one version, both profiles)', ({ assert }) => {
@@ -42,7 +34,7 @@ test.group('gitops/bootstrap/argocd', () => {
     const work = mkdtempSync(join(tmpdir(), 'ark-argocd-kustomize-'))
     cleanup(() => rmSync(work, { recursive: true, force: true }))
     cpSync(dir, work, { recursive: true })
-    cpSync(await upstreamInstallManifest(version), join(work, 'install.yaml'))
+    cpSync(await upstreamInstallManifest(), join(work, 'install.yaml'))
     const kustomization = readFileSync(join(work, 'kustomization.yaml'), 'utf8')
     writeFileSync(join(work, 'kustomization.yaml'), kustomization.replace(`https://raw.githubusercontent.com/argoproj/argo-cd/${version}/manifests/install.yaml`, 'install.yaml'))
     const { stdout } = await run(toolPath('kustomize'), ['build', work], { maxBuffer: 64 * 1024 * 1024 })

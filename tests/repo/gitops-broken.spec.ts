@@ -13,6 +13,7 @@ import {
 } from './support/checks.ts'
 import { docsOf, renderApps } from './support/helm.ts'
 import { secretProblems } from './support/secret-scan.ts'
+import { crdProblems } from './support/argocd-module.ts'
 
 /** A copy of gitops/ and helm/ in a temp dir, removed after the test. */
 function brokenCopy(cleanup: (fn: () => void) => void): string {
@@ -123,6 +124,17 @@ test.group('gitops validators catch broken trees', () => {
     assert.deepEqual(problems.map((p) => p.file), ['gitops/projects/tenant-apps.yaml'])
     assert.include(problems[0].message, 'sourceRepos must be array')
   })
+
+  test('a typo in an Argo CD field (which the API server would silently drop)', async ({ assert, cleanup }) => {
+    const dir = brokenCopy(cleanup)
+    const tpl = join(dir, 'gitops/apps/templates/applications.yaml')
+    writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('    syncOptions:', '    syncOptons:'))
+    editYaml(dir, 'gitops/projects/platform.yaml', (p) => (p.spec.destinations[0].namespaces = 'x'))
+    const problems = await crdProblems([...gitopsManifests(dir), ...(await renderApps(dir, 'local'))])
+    assert.deepEqual(problems.map((p) => p.file), ['gitops/projects/platform.yaml', 'gitops/apps/values.yaml (rendered for profile local)'])
+    assert.include(problems[0].message, '/spec/destinations/0 has unknown field "namespaces"')
+    assert.include(problems[1].message, '/spec/syncPolicy has unknown field "syncOptons"')
+  }).timeout(180_000)
 
   test('a typo in the backend values is rejected by values.schema.json', async ({ assert, cleanup }) => {
     const dir = brokenCopy(cleanup)

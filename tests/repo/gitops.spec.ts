@@ -15,6 +15,7 @@ import {
 } from './support/checks.ts'
 import { backendRenderings, docsOf, renderApps, template, type Doc } from './support/helm.ts'
 import { secretProblems } from './support/secret-scan.ts'
+import { crdProblems } from './support/argocd-module.ts'
 import { ensureGitSource } from '../../scripts/lib/git-source.ts'
 import { readPins } from '../../scripts/lib/toolchain.ts'
 
@@ -49,6 +50,12 @@ test.group('gitops · schemas and lint', () => {
     assert.isAbove(docs.length, 15)
     assert.equal(show(await schemaProblems(docs)), '')
   })
+
+  test('Argo CD objects (projects, root app, rendered Applications) match the pinned release\'s CRDs strictly', async ({ assert }) => {
+    const docs = [...gitopsManifests(root), ...(await renderApps(root, 'kind')), ...(await renderApps(root, 'local'))]
+    assert.isAbove(docs.filter((d) => d.object.apiVersion === 'argoproj.io/v1alpha1').length, 8)
+    assert.equal(show(await crdProblems(docs)), '')
+  }).timeout(180_000)
 
   test('helm lint --strict passes for both charts and every profile', async ({ assert }) => {
     const src = ['--set', 'source.repoURL=file:///srv/agent-ready-k8s.git', '--set', 'source.targetRevision=main']
