@@ -8,7 +8,9 @@
  *       "root" + the apps gitops/apps/values.yaml lists for that profile
  *   waitForApplications({ kubeconfig, names, timeoutMs, onProgress?, signal? }) -> Promise<AppStatus[]>
  *       waits (≤1 s poll) until each named Application is Synced and Healthy; prints a line
- *       whenever a status changes; on timeout throws with each unready app's conditions.
+ *       whenever a status changes; on timeout throws with each unready app's conditions. An error
+ *       condition (ComparisonError, InvalidSpecError, ...) that persists for `errorGraceMs`
+ *       (default 45 s) fails at once instead of waiting for the deadline.
  *   applicationStatuses(kubeconfig)                          -> Promise<AppStatus[]>
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -120,7 +122,9 @@ export async function waitForApplications(opts: {
   onProgress?: (line: string) => void
   /** checked every poll: throw to abort early (e.g. a component died) */
   guard?: () => void
+  errorGraceMs?: number
 }): Promise<AppStatus[]> {
+  const errorSince = new Map<string, { message: string; since: number }>()
   const say = opts.onProgress ?? ((l: string) => console.log(l))
   const deadline = Date.now() + opts.timeoutMs
   let lastLine = ''
@@ -145,6 +149,15 @@ export async function waitForApplications(opts: {
     }
     const ready = opts.names.every((n) => byName.get(n)?.sync === 'Synced' && byName.get(n)?.health === 'Healthy')
     if (ready) return opts.names.map((n) => byName.get(n)!)
+    for (const s of statuses) {
+      const err = s.message && /Error:/.test(s.message) ? s.message : undefined
+      const seen = errorSince.get(s.name)
+      if (!err) errorSince.delete(s.name)
+      else if (!seen || seen.message !== err) errorSince.set(s.name, { message: err, since: Date.now() })
+      else if (Date.now() - seen.since > (opts.errorGraceMs ?? 45_000)) {
+        throw new Error(`Application ${s.name} is stuck (${s.sync}/${s.health}) for ${Math.round((Date.now() - seen.since) / 1000)} s: ${err}`)
+      }
+    }
     if (Date.now() > deadline) {
       const causes = opts.names
         .map((n) => byName.get(n))
