@@ -14,6 +14,7 @@ import { readPins, toolPath } from '../../scripts/lib/toolchain.ts'
 import { schemaProblems, show } from './support/checks.ts'
 import { docsOf } from './support/helm.ts'
 import { argocdModuleDir } from './support/argocd-module.ts'
+import { kubeStrictProblems } from './support/kube-openapi.ts'
 
 const run = promisify(execFile)
 const dir = 'gitops/bootstrap/argocd'
@@ -54,5 +55,6 @@ test.group('gitops/bootstrap/argocd', () => {
     const namespaces = new Set(docs.filter((d) => !clusterScoped.has(d.object.kind)).map((d) => d.object.metadata.namespace))
     assert.deepEqual([...namespaces], ['argocd'])
     assert.equal(show(await schemaProblems(docs.filter((d) => d.object.kind !== 'CustomResourceDefinition'))), '')
+    assert.equal(show(await kubeStrictProblems(docs)), '')
   }).timeout(180_000)
 })

@@ -11,9 +11,10 @@ import {
   applicationPinProblems, chartPinProblems, gitopsManifests, latestTagProblems, lintProblems, projectProblems, schemaProblems,
   show, walk,
 } from './support/checks.ts'
-import { docsOf, renderApps } from './support/helm.ts'
+import { docsOf, renderApps, template } from './support/helm.ts'
 import { secretProblems } from './support/secret-scan.ts'
 import { crdProblems } from './support/argocd-module.ts'
+import { kubeStrictProblems } from './support/kube-openapi.ts'
 
 /** A copy of gitops/ and helm/ in a temp dir, removed after the test. */
 function brokenCopy(cleanup: (fn: () => void) => void): string {
@@ -134,6 +135,15 @@ test.group('gitops validators catch broken trees', () => {
     assert.deepEqual(problems.map((p) => p.file), ['gitops/projects/platform.yaml', 'gitops/apps/values.yaml (rendered for profile local)'])
     assert.include(problems[0].message, '/spec/destinations/0 has unknown field "namespaces"')
     assert.include(problems[1].message, '/spec/syncPolicy has unknown field "syncOptons"')
+  }).timeout(180_000)
+
+  test('a typo in a Kubernetes field of a chart template', async ({ assert, cleanup }) => {
+    const dir = brokenCopy(cleanup)
+    const tpl = join(dir, 'helm/backend/templates/deployment.yaml')
+    writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('          livenessProbe:', '          livenesProbe:'))
+    const problems = await kubeStrictProblems(await template(dir, 'helm/backend', 'backend'))
+    assert.deepEqual(problems.map((p) => p.file), ['helm/backend (helm template, defaults)'])
+    assert.include(problems[0].message, '/spec/template/spec/containers/0 has unknown field "livenesProbe"')
   }).timeout(180_000)
 
   test('a typo in the backend values is rejected by values.schema.json', async ({ assert, cleanup }) => {

@@ -16,6 +16,7 @@ import {
 import { backendRenderings, docsOf, renderApps, template, type Doc } from './support/helm.ts'
 import { secretProblems } from './support/secret-scan.ts'
 import { crdProblems } from './support/argocd-module.ts'
+import { kubeStrictProblems } from './support/kube-openapi.ts'
 import { ensureGitSource } from '../../scripts/lib/git-source.ts'
 import { readPins } from '../../scripts/lib/toolchain.ts'
 
@@ -50,6 +51,11 @@ test.group('gitops · schemas and lint', () => {
     assert.isAbove(docs.length, 15)
     assert.equal(show(await schemaProblems(docs)), '')
   })
+
+  test('Kubernetes objects (gitops/ YAML, backend renderings) match Kubernetes 1.34\'s OpenAPI strictly (unknown fields too)', async ({ assert }) => {
+    const docs = [...gitopsManifests(root), ...(await backendDocs())]
+    assert.equal(show(await kubeStrictProblems(docs)), '')
+  }).timeout(180_000)
 
   test('Argo CD objects (projects, root app, rendered Applications) match the pinned release\'s CRDs strictly', async ({ assert }) => {
     const docs = [...gitopsManifests(root), ...(await renderApps(root, 'kind')), ...(await renderApps(root, 'local'))]
