@@ -64,30 +64,34 @@ function loadLocal(): Profile {
 }
 
 /*
- * kind: the cluster is the current kubeconfig context; the git source is the
- * one `npm run cluster:up` recorded (.ark/kind/state.json, or ARK_KIND_DIR),
- * overridable with ARK_GIT_WORKCLONE/ARK_GIT_BARE/ARK_GIT_URL/ARK_GIT_BRANCH.
+ * kind: the cluster `npm run cluster:up` recorded (.ark/kind/state.json, or ARK_KIND_DIR: its
+ * kubeconfig and git source), else the current kubeconfig context ($KUBECONFIG wins over the
+ * record). The git source can be given by ARK_GIT_WORKCLONE/ARK_GIT_BARE/ARK_GIT_URL/ARK_GIT_BRANCH.
  * Ingresses answer on 127.0.0.1:80 by Host header (no /etc/hosts, no sudo).
  */
+type KindRecord = { kubeconfig?: string; git?: { bareRepo: string; url: string; daemonUrl?: string; revision: string; workClone: string } }
+
 function loadKind(): Profile {
   const kindDir = resolve(process.env.ARK_KIND_DIR || join(repoRoot, '.ark', 'kind'))
   const stateFile = join(kindDir, 'state.json')
-  const recorded = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { git?: { bareRepo: string; url: string; revision: string; workClone: string } }).git : undefined
+  const record: KindRecord = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as KindRecord) : {}
+  const recorded = record.git
   const git = {
     workClone: process.env.ARK_GIT_WORKCLONE || recorded?.workClone,
     bareRepo: process.env.ARK_GIT_BARE || recorded?.bareRepo,
-    url: process.env.ARK_GIT_URL || recorded?.url,
+    url: process.env.ARK_GIT_URL || recorded?.daemonUrl || recorded?.url,
     branch: process.env.ARK_GIT_BRANCH || recorded?.revision || 'main',
   }
   if (!git.workClone || !git.bareRepo || !git.url) {
     throw new ProfileUnavailable(`no git source recorded for the kind cluster (${stateFile}): run "npm run cluster:up", or set ARK_GIT_WORKCLONE, ARK_GIT_BARE and ARK_GIT_URL`)
   }
+  const kubeconfig = process.env.KUBECONFIG?.split(':')[0] || (record.kubeconfig && existsSync(record.kubeconfig) ? record.kubeconfig : null)
   const apps = readCatalogue(git.workClone, 'kind')
   const target = mutationTargetOf(apps, 'kind')
   const ingress = (host: string) => reach({ url: process.env.ARK_INGRESS_URL || 'http://127.0.0.1:80', host })
   return {
     name: 'kind',
-    kubeconfig: process.env.KUBECONFIG?.split(':')[0] || null,
+    kubeconfig,
     kubeContext: null,
     argocdNamespace: process.env.ARK_ARGOCD_NAMESPACE || 'argocd',
     rootApp: 'root',
@@ -103,6 +107,6 @@ function loadKind(): Profile {
     database: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=postgresql', user: 'demouser', database: 'demodb', passwordEnv: 'POSTGRES_PASSWORD' }),
     redis: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=redis', passwordEnv: 'REDIS_PASSWORD' }),
     backendDeployment: { namespace: target.namespace, name: target.deployment },
-    describe: `kind (current kubeconfig context), ingress 127.0.0.1:80, source ${git.url}`,
+    describe: `kind (${kubeconfig ?? 'default kubeconfig'}), ingress 127.0.0.1:80, source ${git.url}`,
   }
 }

@@ -1,0 +1,114 @@
+/*
+ * Profile resolution against this checkout's real GitOps catalogue
+ * (gitops/apps/values.yaml, gitops/projects/), with state files as
+ * cluster:local and cluster:up write them.
+ */
+import { test } from '@japa/runner'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { repoRoot } from '../../scripts/lib/local-state.ts'
+import { parseArgs } from '../lib/cli.ts'
+import { loadProfile, ProfileUnavailable } from '../lib/load-profile.ts'
+import { readCatalogue } from '../lib/profile.ts'
+
+function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  for (const [k, v] of Object.entries(env)) v === undefined ? delete process.env[k] : (process.env[k] = v)
+  try {
+    return fn()
+  } finally {
+    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v)
+  }
+}
+
+const localState = (phase: string) => ({
+  version: 1,
+  phase,
+  stateDir: '/x',
+  createdAt: new Date().toISOString(),
+  cluster: { name: 'ark', kwokWorkdir: '/x/kwok', apiServer: 'https://127.0.0.1:6443' },
+  kubeconfig: '/x/kubeconfig',
+  argocd: { api: 'http://127.0.0.1:8080', namespace: 'argocd', repoServer: '127.0.0.1:8081', redis: '127.0.0.1:6380' },
+  backend: { url: 'http://127.0.0.1:3333', port: 3333, database: 'agent_ready_local' },
+  git: { bareRepo: '/x/git/agent-ready-k8s', url: 'file:///x/git/agent-ready-k8s', revision: 'main', workClone: repoRoot },
+  logDir: '/x/logs',
+  processes: [],
+})
+
+test.group('profiles', (group) => {
+  const dir = mkdtempSync(join(tmpdir(), 'conformance-profile-'))
+  group.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+  test('local: targets the backend with values-local.yaml; podinfo is skipped with the reason', ({ assert }) => {
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(localState('ready')))
+    const p = withEnv({ ARK_LOCAL_DIR: dir, DB_HOST: undefined, REDIS_HOST: undefined }, () => loadProfile('local'))
+    assert.deepEqual(p.apps.map((a) => a.name), ['backend'])
+    assert.equal(p.target.valuesFile, 'helm/backend/values-local.yaml')
+    assert.equal(p.target.pruneManifest, 'helm/backend/templates/zz-conformance-prune.yaml')
+    assert.deepEqual(p.baseline, { replicas: 2, memoryLimit: '256Mi' })
+    assert.deepEqual(p.backend, { ok: true, value: { url: 'http://127.0.0.1:3333' } })
+    assert.isFalse(p.podinfo.ok)
+    assert.include((p.podinfo as { reason: string }).reason, 'cannot fetch remote charts')
+    assert.deepEqual(p.declaredProjects.map((x) => x.metadata.name).sort(), ['infrastructure', 'platform', 'tenant-apps'])
+    assert.deepEqual(p.database, { ok: true, value: { kind: 'direct', host: '127.0.0.1', port: 5432, user: 'postgres', password: undefined, database: 'agent_ready_local' } })
+  })
+
+  test('local: a cluster still starting, or none, is refused with the command to run', ({ assert }) => {
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(localState('starting')))
+    assert.throws(() => withEnv({ ARK_LOCAL_DIR: dir }, () => loadProfile('local')), /is "starting", not ready/)
+    const empty = mkdtempSync(join(tmpdir(), 'conformance-none-'))
+    try {
+      const error = (() => {
+        try {
+          withEnv({ ARK_LOCAL_DIR: empty }, () => loadProfile('local'))
+        } catch (e) {
+          return e
+        }
+      })()
+      assert.instanceOf(error, ProfileUnavailable)
+      assert.include((error as Error).message, 'npm run cluster:local -- up')
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  test('kind: every app, ingress by Host header on 127.0.0.1:80, git source from cluster:up', ({ assert }) => {
+    writeFileSync(
+      join(dir, 'state.json'),
+      JSON.stringify({ version: 1, cluster: 'ark', kubeconfig: '/nonexistent/kubeconfig', git: { bareRepo: '/k/git/agent-ready-k8s', url: 'file:///k/git/agent-ready-k8s', daemonUrl: 'git://172.18.0.1/agent-ready-k8s', revision: 'main', workClone: repoRoot } }),
+    )
+    const p = withEnv({ ARK_KIND_DIR: dir, KUBECONFIG: undefined, ARK_GIT_URL: undefined, ARK_GIT_WORKCLONE: undefined, ARK_GIT_BARE: undefined, ARK_ARGOCD_HOST: undefined, ARK_INGRESS_URL: undefined }, () =>
+      loadProfile('kind'),
+    )
+    assert.deepEqual(p.apps.map((a) => a.name), ['ingress-nginx', 'postgresql', 'redis', 'podinfo', 'backend'])
+    assert.deepEqual(p.apps.map((a) => a.project), ['platform', 'infrastructure', 'infrastructure', 'tenant-apps', 'tenant-apps'])
+    assert.equal(p.target.valuesFile, 'helm/backend/values-kind.yaml')
+    assert.equal(p.git.url, 'git://172.18.0.1/agent-ready-k8s')
+    assert.isNull(p.kubeconfig) // recorded file missing: fall back to the current context
+    assert.deepEqual(p.podinfo, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'demo.localhost' } })
+    assert.deepEqual(p.backend, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'api.localhost' } })
+    assert.deepEqual(p.argocdApi, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'argocd.local' } })
+    assert.equal(p.database.ok && p.database.value.kind, 'pod')
+  })
+
+  test('kind without a recorded git source names cluster:up', ({ assert }) => {
+    const empty = mkdtempSync(join(tmpdir(), 'conformance-none-'))
+    try {
+      assert.throws(() => withEnv({ ARK_KIND_DIR: empty, ARK_GIT_WORKCLONE: undefined, ARK_GIT_BARE: undefined, ARK_GIT_URL: undefined }, () => loadProfile('kind')), /npm run cluster:up/)
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  test('catalogue errors name the file and the profiles', ({ assert }) => {
+    assert.throws(() => readCatalogue(repoRoot, 'staging' as 'kind'), /has no profile "staging" \(profiles: kind, local\)/)
+  })
+
+  test('command line: --profile and suite names, the rest goes to Japa', ({ assert }) => {
+    assert.deepEqual(withEnv({ ARK_PROFILE: undefined }, () => parseArgs(['--profile', 'local', '--files', 'x'])), { profile: 'local', suites: ['checks'], rest: ['--files', 'x'] })
+    assert.deepEqual(withEnv({ ARK_PROFILE: undefined }, () => parseArgs(['framework', 'self', '--profile=local'])), { profile: 'local', suites: ['framework', 'self'], rest: [] })
+    assert.equal(withEnv({ ARK_PROFILE: undefined }, () => parseArgs([])).profile, 'kind')
+    assert.throws(() => parseArgs(['--profile', 'prod']), /--profile must be one of local, kind, got "prod"/)
+  })
+})
