@@ -37,9 +37,12 @@ const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...extra,
 })
 
-async function sh(cwd: string, command: string, env = childEnv()): Promise<void> {
+/** The image runs as USER 1000:1000 over root-owned read-only files; as root we can do the same. */
+const imageUser = () => (process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {})
+
+async function sh(cwd: string, command: string, env = childEnv(), user: { uid?: number; gid?: number } = {}): Promise<void> {
   try {
-    await run('sh', ['-c', command], { cwd, env, maxBuffer: 64 * 1024 * 1024 })
+    await run('sh', ['-c', command], { cwd, env, maxBuffer: 64 * 1024 * 1024, ...user })
   } catch (e) {
     const err = e as Error & { stdout?: string; stderr?: string }
     throw new Error(`"${command}" failed in ${cwd}:\n${(err.stdout ?? '') + (err.stderr ?? '') || err.message}`)
@@ -96,10 +99,11 @@ test.group('Dockerfile', () => {
     assert.includeMembers(ignored, ['**/node_modules', '**/build', '**/.env', '**/.env.*', '.git'])
   })
 
-  test('the production build runs and the built server answers /health as the image would', async ({ assert, cleanup }) => {
+  test('the production build runs and the built server answers /health as the image would (non-root, read-only files)', async ({ assert, cleanup }) => {
     const buildTree = mkdtempSync(join(tmpdir(), 'ark-image-build-'))
     const prodTree = mkdtempSync(join(tmpdir(), 'ark-image-prod-'))
     const runtimeTree = mkdtempSync(join(tmpdir(), 'ark-image-runtime-'))
+    const writableTmp = mkdtempSync(join(tmpdir(), 'ark-image-tmp-')) // the chart's /tmp emptyDir
     const database = `ark_image_test_${process.pid}`
     const { default: pg } = (await import('pg' as string)) as { default: any }
     const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' })
@@ -109,7 +113,8 @@ test.group('Dockerfile', () => {
       server?.kill('SIGTERM')
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {})
       await admin.end()
-      for (const d of [buildTree, prodTree, runtimeTree]) rmSync(d, { recursive: true, force: true })
+      await run('chmod', ['-R', 'u+w', runtimeTree]).catch(() => {})
+      for (const d of [buildTree, prodTree, runtimeTree, writableTmp]) rmSync(d, { recursive: true, force: true })
     })
 
     // deps: the checkout's node_modules is `npm ci` of the same package-lock.json (saves ~30 s)
@@ -128,6 +133,9 @@ test.group('Dockerfile', () => {
     renameSync(join(buildTree, 'backend/build'), join(runtimeTree, 'backend'))
     const runtime = stage('runtime')
     const workdir = inTree(runtimeTree, runtime.workdir)
+    // readOnlyRootFilesystem + non-root: the app's files are read-only to the user it runs as
+    await run('chmod', ['-R', 'a+rX,a-w', runtimeTree])
+    await run('chmod', ['1777', writableTmp])
 
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
     await admin.query(`CREATE DATABASE ${database}`)
@@ -146,17 +154,21 @@ test.group('Dockerfile', () => {
       REDIS_HOST: '127.0.0.1',
       REDIS_PORT: '6379',
       REDIS_PASSWORD: '',
+      TMPDIR: writableTmp,
+      HOME: writableTmp,
     })
     // the chart's migration init container runs this in the image's WORKDIR
-    await sh(workdir, 'node ace migration:run --force', env)
+    await sh(workdir, 'node ace migration:run --force', env, imageUser())
 
     const [cmd, ...args] = runtime.cmd!
     let output = ''
-    server = spawn(cmd === 'node' ? process.execPath : cmd, args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    server = spawn(cmd === 'node' ? process.execPath : cmd, args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'], ...imageUser() })
     server.stdout!.on('data', (d) => (output += d))
     server.stderr!.on('data', (d) => (output += d))
     const health = await waitForHealth(server, () => output)
     assert.equal(health.status, 200)
     assert.deepEqual(health.body, { status: 'healthy' })
+    const uid = imageUser().uid
+    if (uid !== undefined) assert.match(readFileSync(`/proc/${server.pid}/status`, 'utf8'), new RegExp(`\\nUid:\\s+${uid}\\s`), 'runs as the image user')
   }).timeout(300_000)
 })
