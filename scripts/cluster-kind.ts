@@ -18,6 +18,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { AppsV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml'
@@ -191,6 +192,17 @@ async function kindGateway(): Promise<string> {
 }
 
 /**
+ * `git daemon` serving the bare repository <base>/agent-ready-k8s (the recipe agreed with the
+ * git-source owner, notes/from-local-cluster.md) read-only at git://<listen>:<port>/agent-ready-k8s.
+ */
+export function gitDaemonCommand(base: string, listen: string, port: number): { args: string[]; url: string } {
+  return {
+    args: ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${base}`, `--listen=${listen}`, `--port=${port}`, base],
+    url: `git://${listen}:${port}/agent-ready-k8s`,
+  }
+}
+
+/**
  * git daemon serving the bare repo. It listens on the kind network's gateway, not 0.0.0.0: pods
  * cannot reach the host's loopback, and nothing beyond the host and its containers needs it.
  */
@@ -203,10 +215,7 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
     workClone: join(stateDir(), 'git', 'work'),
   })
   const listen = await kindGateway()
-  const base = join(stateDir(), 'git')
-  // the recipe agreed with the git-source owner (notes/from-local-cluster.md): serve <dir> with --base-path=<dir>
-  const args = ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${base}`, `--listen=${listen}`, `--port=${GIT_DAEMON_PORT}`, base]
-  const daemonUrl = `git://${listen}:${GIT_DAEMON_PORT}/agent-ready-k8s`
+  const { args, url: daemonUrl } = gitDaemonCommand(join(stateDir(), 'git'), listen, GIT_DAEMON_PORT)
   if (state.gitDaemon && isAlive(state.gitDaemon)) {
     console.log(`  git daemon already running (pid ${state.gitDaemon.pid})`)
   } else {
@@ -287,7 +296,9 @@ async function main() {
   if (dryRun) console.log('\n(dry run: nothing was executed)')
 }
 
-main().catch((e) => {
-  console.error(`\ncluster-kind: ${(e as Error).message}`)
-  process.exit(1)
-})
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e) => {
+    console.error(`\ncluster-kind: ${(e as Error).message}`)
+    process.exit(1)
+  })
+}

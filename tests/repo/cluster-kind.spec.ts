@@ -8,6 +8,9 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { gitDaemonCommand } from '../../scripts/cluster-kind.ts'
+import { ensureGitSource, headRevision } from '../../scripts/lib/git-source.ts'
+import { freePort, startProcess, stopProcess, waitForPort } from '../../scripts/lib/supervisor.ts'
 
 const run = promisify(execFile)
 
@@ -88,6 +91,25 @@ test.group('cluster:up / cluster:down (kind)', (group) => {
     assert.match(out, /Docker is not available .* use the local profile, which needs no Docker: npm run cluster:local -- up/)
     assert.notInclude(out, 'kind create cluster')
     assert.isFalse(existsSync(stateDir))
+  })
+
+  test('the git daemon cluster:up starts really serves the git source (on loopback here)', async ({ assert, cleanup }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ark-kind-git-'))
+    const src = await ensureGitSource(join(dir, 'git'))
+    const port = await freePort('127.0.0.1')
+    const { args, url } = gitDaemonCommand(join(dir, 'git'), '127.0.0.1', port)
+    const daemon = startProcess({ name: 'git-daemon', cmd: 'git', args, log: join(dir, 'git-daemon.log') })
+    cleanup(async () => {
+      await stopProcess(daemon)
+      rmSync(dir, { recursive: true, force: true })
+    })
+    await waitForPort(port, { host: '127.0.0.1', timeoutMs: 10_000, proc: daemon })
+    assert.equal(url, `git://127.0.0.1:${port}/agent-ready-k8s`)
+    const { stdout } = await run('git', ['ls-remote', url, 'refs/heads/main'])
+    assert.equal(stdout.split(/\s+/)[0], await headRevision(src))
+    await run('git', ['clone', '--quiet', '--depth', '1', url, join(dir, 'clone')])
+    assert.isTrue(existsSync(join(dir, 'clone', 'gitops', 'bootstrap', 'root-app.yaml')))
+    assert.isTrue(existsSync(join(dir, 'clone', 'helm', 'backend', 'Chart.yaml')))
   })
 
   test('an unknown command is refused with the usage', async ({ assert }) => {
