@@ -50,6 +50,6 @@ router
       .use(middleware.auth())
   })
   .prefix('/v1')
-  .use(middleware.initializeAuth())
+  .use([middleware.bodyparser(), middleware.initializeAuth()])
   .where('id', id)
   .where('orgId', id)
