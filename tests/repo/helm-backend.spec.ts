@@ -3,6 +3,8 @@
  * helm binary: defaults, kind values and local values.
  */
 import { test } from '@japa/runner'
+import { readFileSync } from 'node:fs'
+import { undocumentedKnobs } from './support/checks.ts'
 import { template, type Doc } from './support/helm.ts'
 
 const root = process.cwd()
@@ -101,6 +103,13 @@ test.group('helm/backend', (group) => {
     assert.equal(pod.spec.restartPolicy, 'Never')
     assert.include(pod.spec.containers[0].command.join(' '), 'http://backend:8000/health')
     assert.notMatch(pod.spec.containers[0].image, /:latest$|^[^:]+$/)
+  })
+
+  test('every knob of values.yaml is documented (and the check notices an undocumented one)', ({ assert }) => {
+    const text = readFileSync('helm/backend/values.yaml', 'utf8')
+    assert.deepEqual(undocumentedKnobs(text), [])
+    assert.deepEqual(undocumentedKnobs(`${text}\nsurprise:\n  knob: 1\n`), ['surprise.knob'])
+    assert.deepEqual(undocumentedKnobs(readFileSync('gitops/apps/values.yaml', 'utf8')), [])
   })
 
   test('values.schema.json refuses typos, "latest" and credentials in extraEnv', async ({ assert }) => {

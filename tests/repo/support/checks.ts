@@ -255,4 +255,30 @@ export function latestTagProblems(root: string, files: string[]): Problem[] {
   return problems
 }
 
+/**
+ * Keys of a values.yaml that nobody documented: a leaf needs a "# --" comment right above it or
+ * above one of its parents (a comment on a group documents its members).
+ */
+export function undocumentedKnobs(text: string): string[] {
+  const lines = text.split('\n')
+  const stack: { indent: number; key: string; doc: boolean }[] = []
+  const out: string[] = []
+  lines.forEach((line, i) => {
+    const m = /^(\s*)([A-Za-z0-9_.-]+):(\s*(.*))$/.exec(line)
+    if (!m) return
+    const indent = m[1].length
+    while (stack.length && stack[stack.length - 1].indent >= indent) stack.pop()
+    let j = i - 1
+    while (j >= 0 && /^\s*#(?! --)/.test(lines[j])) j-- // plain comments between the doc and the key
+    const doc = j >= 0 && /^\s*# --/.test(lines[j])
+    const path = [...stack.map((s) => s.key), m[2]].join('.')
+    const value = m[4].replace(/\s+#.*$/, '')
+    const next = lines.slice(i + 1).find((l) => l.trim() && !l.trim().startsWith('#')) ?? ''
+    const isParent = value === '' && next.length - next.trimStart().length > indent
+    if (!isParent && !doc && !stack.some((s) => s.doc)) out.push(path)
+    stack.push({ indent, key: m[2], doc })
+  })
+  return out
+}
+
 export { relative }
