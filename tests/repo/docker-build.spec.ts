@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { parseDockerfile, type Stage } from './support/dockerfile.ts'
+import { portInUse } from '../../scripts/lib/supervisor.ts'
 
 const root = process.cwd()
 const run = promisify(execFile)
@@ -100,6 +101,8 @@ test.group('Dockerfile', () => {
   })
 
   test('the production build runs and the built server answers /health as the image would (non-root, read-only files)', async ({ assert, cleanup }) => {
+    // another server on the port would answer /health in our place
+    assert.isFalse(await portInUse(PORT), `127.0.0.1:${PORT} is already in use; this test needs it free`)
     const buildTree = mkdtempSync(join(tmpdir(), 'ark-image-build-'))
     const prodTree = mkdtempSync(join(tmpdir(), 'ark-image-prod-'))
     const runtimeTree = mkdtempSync(join(tmpdir(), 'ark-image-runtime-'))
