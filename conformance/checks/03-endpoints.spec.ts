@@ -1,7 +1,8 @@
 /* Block 12: every endpoint answers as documented (Argo CD, podinfo, backend API incl. auth and tenancy). */
 import { randomBytes } from 'node:crypto'
 import { BLOCKS } from '../lib/blocks.ts'
-import { defineCheck } from '../lib/check.ts'
+import { defineCheck, type CheckContext } from '../lib/check.ts'
+import { collectDiagnostics, tailLog } from '../lib/diagnostics.ts'
 import { queryColumn } from '../lib/data-stores.ts'
 import { describeError, expect, failed, met, pending, type Outcome } from '../lib/expect.ts'
 import { describeEndpoint, request, type Endpoint, type HttpResponse } from '../lib/http.ts'
@@ -9,6 +10,15 @@ import type { Profile, Reach } from '../lib/profile.ts'
 import { kube } from '../lib/world.ts'
 
 const ENDPOINT_MS = 15_000
+
+/** A failing backend check shows the backend's log (local) or its Application, events and pods (kind). */
+function explainBackend({ profile, explainWith }: CheckContext) {
+  explainWith(async () =>
+    profile.backendLog
+      ? tailLog(profile.backendLog)
+      : collectDiagnostics(kube(), { argocdNamespace: profile.argocdNamespace, app: profile.target.app, namespace: profile.backendDeployment.namespace }),
+  )
+}
 const needs = (pick: (p: Profile) => Reach<unknown>) => (p: Profile) => {
   const r = pick(p)
   return r.ok ? true : r.reason
@@ -84,8 +94,9 @@ defineCheck({
   name: 'backend /, /health, /ready, /v1/hello, /docs, /openapi.json',
   timeout: 40_000,
   appliesTo: needs((p) => p.backend),
-  async run({ profile }) {
-    const api = endpointOf(profile.backend)
+  async run(ctx) {
+    explainBackend(ctx)
+    const api = endpointOf(ctx.profile.backend)
     await expectGet(api, '/', 200, (res) => jsonHas(res, { message: 'Backend API', version: /^\d+\.\d+\.\d+/ }))
     await expectGet(api, '/health', 200, (res) => jsonHas(res, { status: 'healthy' }))
     await expectGet(api, '/ready', 200, (res) => jsonHas(res, { status: 'ready', db: 'ok', redis: 'ok' }))
@@ -134,7 +145,9 @@ defineCheck({
   name: 'guest sign-in → /v1/auth/me',
   timeout: 40_000,
   appliesTo: needs((p) => p.backend),
-  async run({ profile, log }) {
+  async run(ctx) {
+    const { profile, log } = ctx
+    explainBackend(ctx)
     const api = endpointOf(profile.backend)
     const created: string[] = []
     try {
@@ -154,7 +167,9 @@ defineCheck({
   name: 'organization + project round trip',
   timeout: 40_000,
   appliesTo: needs((p) => p.backend),
-  async run({ profile, log }) {
+  async run(ctx) {
+    const { profile, log } = ctx
+    explainBackend(ctx)
     const api = endpointOf(profile.backend)
     const created: string[] = []
     let orgId: number | undefined

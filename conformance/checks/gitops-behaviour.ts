@@ -17,13 +17,10 @@ import { kube, source } from '../lib/world.ts'
 import { parseDocument } from 'yaml'
 
 export type BehaviourOptions = {
-  /** deadline for each convergence (default 45 s) */
+  /** deadline for each convergence (default: the profile's) */
   deadlineMs?: number
 }
 
-export const DEFAULT_CONVERGENCE_MS = 45_000
-const BASELINE_MS = 60_000
-const RESTORE_MS = 30_000
 
 function explain(ctx: CheckContext) {
   const { profile } = ctx
@@ -118,7 +115,7 @@ export async function ensureBaseline(ctx: CheckContext) {
     throw new Error(`source not at the baseline: ${profile.target.pruneManifest} exists (the prune check's probe; remove it in git)`)
   }
   const head = await src.head()
-  await expectTarget(ctx, `baseline: ${profile.target.app} Synced at the source head with ${profile.baseline.replicas} ready pods`, baselineWant(ctx), head).within(BASELINE_MS)
+  await expectTarget(ctx, `baseline: ${profile.target.app} Synced at the source head with ${profile.baseline.replicas} ready pods`, baselineWant(ctx), head).within(profile.deadlines.baselineMs)
   // Argo CD auto-syncs any OutOfSync app whose last sync was to another revision, selfHeal or
   // not. After a restore moved the branch, the last sync is to an older commit: sync to the head
   // explicitly, so that what a check observes next can only come from the behaviour under test.
@@ -127,7 +124,7 @@ export async function ensureBaseline(ctx: CheckContext) {
     await expect(`baseline: no operation in flight on ${profile.target.app}`, async () => {
       const a = await getApplication(kube(), profile.argocdNamespace, profile.target.app)
       return operationInFlight(a) ? pending(`operation ${a.status?.operationState?.phase ?? 'requested'}`) : met()
-    }).within(BASELINE_MS)
+    }).within(profile.deadlines.baselineMs)
     ctx.log(`syncing ${profile.target.app} to the head ${head.slice(0, 7)} (its last sync was to ${app.status?.operationState?.syncResult?.revision?.slice(0, 7) ?? 'nothing'})`)
     await requestSync(kube(), profile.argocdNamespace, profile.target.app, head)
     await expect(`baseline: ${profile.target.app} last synced at the head ${head.slice(0, 7)}`, async () => {
@@ -136,7 +133,7 @@ export async function ensureBaseline(ctx: CheckContext) {
       if (operationInFlight(a) || op?.syncResult?.revision !== head) return pending(`last sync ${op?.phase ?? 'none'} at ${op?.syncResult?.revision?.slice(0, 7) ?? '?'}`)
       if (op.phase !== 'Succeeded') return failed(`sync to the head ${op.phase}: ${op.message ?? ''}`)
       return met()
-    }).within(BASELINE_MS)
+    }).within(profile.deadlines.baselineMs)
   }
 }
 
@@ -163,7 +160,7 @@ async function withSourceRestored(ctx: CheckContext, body: () => Promise<void>, 
       }
       src.ledger.clear()
       await restoreCluster?.()
-      await expectTarget(ctx, `restore: ${ctx.profile.target.app} back at the baseline`, baselineWant(ctx), start).within(RESTORE_MS)
+      await expectTarget(ctx, `restore: ${ctx.profile.target.app} back at the baseline`, baselineWant(ctx), start).within(ctx.profile.deadlines.restoreMs)
     } catch (restoreError) {
       // a failing check keeps its own cause; a passing one fails on a broken restore
       if (failure === undefined) throw restoreError
@@ -174,8 +171,8 @@ async function withSourceRestored(ctx: CheckContext, body: () => Promise<void>, 
 
 /** auto-sync: commit replicas 2→3, observe 3 ready pods, revert the commit, observe 2. */
 export async function autoSync(ctx: CheckContext, options: BehaviourOptions = {}) {
-  const deadline = options.deadlineMs ?? DEFAULT_CONVERGENCE_MS
   const { profile } = ctx
+  const deadline = options.deadlineMs ?? profile.deadlines.convergenceMs
   const t = profile.target
   const up = profile.baseline.replicas + 1
   explain(ctx)
@@ -198,8 +195,8 @@ export async function autoSync(ctx: CheckContext, options: BehaviourOptions = {}
 
 /** self-heal: scale the Deployment to 5 by hand, observe Argo CD put it back to the baseline. */
 export async function selfHeal(ctx: CheckContext, options: BehaviourOptions = {}) {
-  const deadline = options.deadlineMs ?? DEFAULT_CONVERGENCE_MS
   const { profile } = ctx
+  const deadline = options.deadlineMs ?? profile.deadlines.convergenceMs
   const t = profile.target
   explain(ctx)
   await ensureBaseline(ctx)
@@ -247,8 +244,8 @@ function pruneManifest(name: string, namespace: string) {
 
 /** prune: commit a ConfigMap, observe it, remove it in git, observe it gone. */
 export async function prune(ctx: CheckContext, options: BehaviourOptions = {}) {
-  const deadline = options.deadlineMs ?? DEFAULT_CONVERGENCE_MS
   const { profile } = ctx
+  const deadline = options.deadlineMs ?? profile.deadlines.convergenceMs
   const t = profile.target
   explain(ctx)
   await ensureBaseline(ctx)
@@ -288,7 +285,7 @@ export async function prune(ctx: CheckContext, options: BehaviourOptions = {}) {
       if (await readConfigMap()) {
         ctx.log(`deleting ConfigMap ${t.pruneConfigMap} by hand (Argo CD did not prune it)`)
         await kube().core.deleteNamespacedConfigMap({ name: t.pruneConfigMap, namespace: t.namespace })
-        await expect(`restore: ConfigMap ${t.pruneConfigMap} deleted`, async () => ((await readConfigMap()) ? pending('still present') : met())).within(RESTORE_MS)
+        await expect(`restore: ConfigMap ${t.pruneConfigMap} deleted`, async () => ((await readConfigMap()) ? pending('still present') : met())).within(profile.deadlines.restoreMs)
       }
     },
   )
@@ -296,8 +293,8 @@ export async function prune(ctx: CheckContext, options: BehaviourOptions = {}) {
 
 /** rollback: commit memory limit 256Mi→128Mi, observe it on the pods, `git revert`, observe 256Mi. */
 export async function rollback(ctx: CheckContext, options: BehaviourOptions = {}) {
-  const deadline = options.deadlineMs ?? DEFAULT_CONVERGENCE_MS
   const { profile } = ctx
+  const deadline = options.deadlineMs ?? profile.deadlines.convergenceMs
   const t = profile.target
   const lowered = '128Mi'
   explain(ctx)

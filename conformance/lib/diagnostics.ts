@@ -4,6 +4,7 @@
  * on failure; each section degrades to a note instead of throwing.
  */
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node'
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { getApplication, type Application } from './argocd.ts'
 import { describeError } from './expect.ts'
 import type { Kube } from './kube.ts'
@@ -77,4 +78,20 @@ export async function collectDiagnostics(kube: Kube, target: DiagnosticTarget): 
     }
   }
   return sections.join('\n')
+}
+
+/** Last lines of a log file (reads only its tail). */
+export function tailLog(path: string, lines = 20): string {
+  if (!existsSync(path)) return `log ${path}: missing`
+  const size = statSync(path).size
+  const length = Math.min(size, 16 * 1024)
+  const buffer = Buffer.alloc(length)
+  const fd = openSync(path, 'r')
+  try {
+    readSync(fd, buffer, 0, length, size - length)
+  } finally {
+    closeSync(fd)
+  }
+  const tail = buffer.toString('utf8').split('\n').filter(Boolean).slice(-lines)
+  return [`last ${tail.length} lines of ${path}:`, ...tail.map((l) => `  ${l.slice(0, 300)}`)].join('\n')
 }

@@ -67,6 +67,10 @@ export type Profile = {
   apps: CatalogueApp[]
   target: MutationTarget
   baseline: { replicas: number; memoryLimit: string }
+  /** how long the GitOps checks wait: simulated pods (local) converge in seconds, real ones (kind) need probes to pass */
+  deadlines: { baselineMs: number; convergenceMs: number; restoreMs: number }
+  /** the backend's own log, shown when an endpoint check fails (local profile) */
+  backendLog: string | null
   argocdApi: Reach<Endpoint>
   argocdUi: Reach<Endpoint>
   backend: Reach<Endpoint>
