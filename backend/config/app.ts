@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/core/http'
 
@@ -6,6 +7,12 @@ export const http = defineConfig({
   // request costs measurable throughput on the hot routes (bench:api).
   generateRequestId: false,
   allowMethodSpoofing: false,
+  // An undecodable URL (e.g. /v1/projects/%ZZ) answers in the API's error shape.
+  onBadUrl(_request: IncomingMessage, response: ServerResponse) {
+    const body = JSON.stringify({ errors: [{ message: 'Malformed URL' }] })
+    response.writeHead(400, { 'content-type': 'application/json; charset=utf-8' })
+    response.end(body)
+  },
   useAsyncLocalStorage: false,
   cookie: {
     domain: '',

@@ -21,6 +21,8 @@ const UNIQUE_FIELDS: Record<string, string> = {
 }
 
 const PG_UNIQUE_VIOLATION = '23505'
+/** SQLSTATE class 22 (data exception): a value PostgreSQL cannot take is bad input, not a bug. */
+const PG_DATA_EXCEPTION = /^22/
 
 /** PostgreSQL or Redis unreachable: the request may succeed later, it is not a bug. */
 function isDependencyDown(error: unknown) {
@@ -80,6 +82,11 @@ function render(error: unknown): Rendered {
       status: 409,
       errors: [{ message: `${field ?? 'value'} is already taken`, field, rule: 'unique' }],
     }
+  }
+
+  const sqlState = (error as { code?: unknown })?.code
+  if (typeof sqlState === 'string' && PG_DATA_EXCEPTION.test(sqlState) && sqlState.length === 5) {
+    return { status: 422, errors: [{ message: 'A value in the request cannot be stored' }] }
   }
 
   if (isDependencyDown(error)) {

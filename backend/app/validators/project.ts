@@ -1,7 +1,8 @@
 import vine from '@vinejs/vine'
+import { text } from '#validators/text'
 
-const name = () => vine.string().trim().minLength(1).maxLength(100)
-const description = () => vine.string().maxLength(1000).nullable().optional()
+const name = () => text().trim().minLength(1).maxLength(100)
+const description = () => text().maxLength(1000).nullable().optional()
 
 /** POST /v1/organizations/:orgId/projects */
 export const createProjectValidator = vine.create({

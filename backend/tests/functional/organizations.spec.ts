@@ -65,6 +65,7 @@ test.group('organizations', (group) => {
       { title: 'blank', body: { name: '   ' }, rule: 'minLength' },
       { title: 'over 100 characters', body: { name: 'x'.repeat(101) }, rule: 'maxLength' },
       { title: 'not a string', body: { name: 42 }, rule: 'string' },
+      { title: 'containing NUL', body: { name: 'a\u0000b' }, rule: 'noNul' },
     ])
     .run(async ({ client, assert }, { body, rule }) => {
       const { auth } = await signIn(client)

@@ -73,6 +73,13 @@ test.group('projects · CRUD', (group) => {
         rule: 'maxLength',
       },
       { title: 'name not a string', body: { name: ['x'] }, field: 'name', rule: 'string' },
+      { title: 'NUL in name', body: { name: 'a\u0000b' }, field: 'name', rule: 'noNul' },
+      {
+        title: 'NUL in description',
+        body: { name: 'ok', description: 'x\u0000' },
+        field: 'description',
+        rule: 'noNul',
+      },
     ])
     .run(async ({ client, assert }, { body, field, rule }) => {
       const owner = await signInWithOrganization(client)

@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import { readFileSync } from 'node:fs'
 import app from '@adonisjs/core/services/app'
+import { baseUrl } from '#tests/support/api'
 
 const version = JSON.parse(readFileSync(app.makePath('package.json'), 'utf8')).version
 
@@ -34,5 +35,12 @@ test.group('system routes', () => {
     response.assertStatus(404)
     assert.match(response.header('content-type') ?? '', /application\/json/)
     response.assertBody({ errors: [{ message: 'Not found' }] })
+  })
+
+  test('an undecodable URL is a JSON 400', async ({ assert }) => {
+    const response = await fetch(`${baseUrl()}/v1/projects/%ZZ`)
+    assert.equal(response.status, 400)
+    assert.match(response.headers.get('content-type') ?? '', /application\/json/)
+    assert.deepEqual(await response.json(), { errors: [{ message: 'Malformed URL' }] })
   })
 })
