@@ -4,44 +4,18 @@
  * And a strict validator built from its CRD schemas: unlike the API server (which silently prunes
  * unknown fields), it reports them, so a typo such as `syncOptons` fails offline.
  */
-import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { parse } from 'yaml'
 import { readPins } from '../../../scripts/lib/toolchain.ts'
 import type { Problem } from './checks.ts'
 import type { Doc } from './helm.ts'
-
-const run = promisify(execFile)
-let moduleDir: Promise<string> | undefined
+import { pinnedModuleDir, strictSchema } from './pinned-module.ts'
 
 /** Directory of github.com/argoproj/argo-cd/v3 at the pinned version (downloaded once if needed). */
 export function argocdModuleDir(): Promise<string> {
-  const version = readPins().tools.argocd.version
-  moduleDir ??= run('go', ['mod', 'download', '-json', `github.com/argoproj/argo-cd/v3@${version}`], {
-    env: { ...process.env, GOWORK: 'off', GOFLAGS: '-mod=mod' },
-    cwd: tmpdir(),
-    maxBuffer: 16 * 1024 * 1024,
-  }).then(
-    ({ stdout }) => JSON.parse(stdout).Dir as string,
-    (e) => {
-      throw new Error(`go mod download of Argo CD ${version} failed (needs Go and the module proxy): ${(e as { stderr?: string }).stderr ?? e}`)
-    },
-  )
-  return moduleDir
-}
-
-/** Every object schema that lists its properties and does not preserve unknown fields gets additionalProperties: false. */
-function strict(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(strict)
-  if (!schema || typeof schema !== 'object') return schema
-  const out: any = {}
-  for (const [k, v] of Object.entries(schema)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strict(s)])) : strict(v)
-  if (out.properties && !out['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) out.additionalProperties = false
-  return out
+  return pinnedModuleDir('github.com/argoproj/argo-cd/v3', readPins().tools.argocd.version)
 }
 
 let validators: Promise<Map<string, ValidateFunction>> | undefined
@@ -53,7 +27,7 @@ async function crdValidators(): Promise<Map<string, ValidateFunction>> {
     for (const file of ['application-crd.yaml', 'appproject-crd.yaml']) {
       const crd = parse(readFileSync(join(dir, 'manifests', 'crds', file), 'utf8'))
       for (const v of crd.spec.versions) {
-        const schema = strict(v.schema.openAPIV3Schema)
+        const schema = strictSchema(v.schema.openAPIV3Schema)
         // metadata is the API server's business (ObjectMeta), not the CRD's
         schema.properties.metadata = { type: 'object' }
         map.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(schema))

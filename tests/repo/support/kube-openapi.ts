@@ -4,42 +4,17 @@
  * toolchain builds the local control plane from). Like `kubeconform -strict`, unknown fields are
  * errors: the API server would drop them silently (or, with field validation, refuse the object).
  */
-import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { readPins } from '../../../scripts/lib/toolchain.ts'
 import type { Problem } from './checks.ts'
 import type { Doc } from './helm.ts'
+import { pinnedModuleDir, strictSchema } from './pinned-module.ts'
 
-const run = promisify(execFile)
-let specDir: Promise<string> | undefined
-
-export function kubernetesOpenAPIDir(): Promise<string> {
-  const version = readPins().tools.kubernetes.version
-  specDir ??= run('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], {
-    env: { ...process.env, GOWORK: 'off', GOFLAGS: '-mod=mod' },
-    cwd: tmpdir(),
-    maxBuffer: 16 * 1024 * 1024,
-  }).then(
-    ({ stdout }) => join(JSON.parse(stdout).Dir as string, 'api', 'openapi-spec', 'v3'),
-    (e) => {
-      throw new Error(`go mod download of k8s.io/kubernetes ${version} failed (needs Go and the module proxy): ${(e as { stderr?: string }).stderr ?? e}`)
-    },
-  )
-  return specDir
-}
-
-/** Objects that list their properties and preserve nothing else reject unknown fields. */
-function strict(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(strict)
-  if (!schema || typeof schema !== 'object') return schema
-  const out: any = {}
-  for (const [k, v] of Object.entries(schema)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strict(s)])) : strict(v)
-  if (out.properties && !out['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) out.additionalProperties = false
-  return out
+export async function kubernetesOpenAPIDir(): Promise<string> {
+  const dir = await pinnedModuleDir('k8s.io/kubernetes', readPins().tools.kubernetes.version)
+  return join(dir, 'api', 'openapi-spec', 'v3')
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false })
@@ -56,7 +31,7 @@ async function validatorFor(apiVersion: string, kind: string): Promise<ValidateF
   if (existsSync(path)) {
     const doc = JSON.parse(readFileSync(path, 'utf8'))
     if (!loaded.has(file)) {
-      ajv.addSchema({ ...doc, components: { schemas: strict(doc.components.schemas) } }, file)
+      ajv.addSchema({ ...doc, components: { schemas: strictSchema(doc.components.schemas) } }, file)
       loaded.add(file)
     }
     const name = Object.entries(doc.components.schemas as Record<string, any>).find(([, s]) =>
