@@ -1,7 +1,7 @@
 /*
  * The Secrets the apps need, created from .env-style input — nothing secret is ever committed.
  *
- *   node scripts/create-secrets.ts --profile kind|local [--secrets-file .env] [--kubeconfig path] [--generate] [--dry-run]
+ *   npm run secrets -- --profile kind|local [--secrets-file .env] [--kubeconfig path] [--generate] [--dry-run]
  *
  * (--secrets-file, not --env-file: Node 24.9 grabs --env-file even after the script name.)
  * Input keys (see gitops/bootstrap/secrets.env.example):
