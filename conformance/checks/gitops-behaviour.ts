@@ -134,6 +134,16 @@ export async function ensureBaseline(ctx: CheckContext) {
       if (op.phase !== 'Succeeded') return failed(`sync to the head ${op.phase}: ${op.message ?? ''}`)
       return met()
     }).within(profile.deadlines.baselineMs)
+    // The controller must have compared the app once more after that sync finished: until then
+    // its cached copy may still show the older sync, and a change made now would be auto-synced
+    // (seen as a flaky pass of "self-heal" with selfHeal off). Timestamps have 1 s resolution.
+    await expect(`baseline: ${profile.target.app} reconciled after the sync to the head`, async () => {
+      const a = await getApplication(kube(), profile.argocdNamespace, profile.target.app)
+      const finished = Date.parse(a.status?.operationState?.finishedAt ?? '')
+      const reconciled = Date.parse(a.status?.reconciledAt ?? '')
+      if (!(reconciled > finished)) return pending(`last reconciled ${a.status?.reconciledAt ?? 'never'}, sync finished ${a.status?.operationState?.finishedAt ?? '?'}`)
+      return a.status?.sync?.status === 'Synced' ? met() : pending(`${profile.target.app} is ${a.status?.sync?.status} after the sync to the head`)
+    }).within(profile.deadlines.baselineMs)
   }
 }
 
