@@ -140,60 +140,52 @@ async function call(api: Endpoint, token: string, method: string, path: string, 
   return res.body ? res.json() : null
 }
 
-defineCheck({
-  block: BLOCKS.endpoints,
-  name: 'guest sign-in → /v1/auth/me',
-  timeout: 40_000,
-  appliesTo: needs((p) => p.backend),
-  async run(ctx) {
-    const { profile, log } = ctx
-    explainBackend(ctx)
-    const api = endpointOf(profile.backend)
-    const created: string[] = []
-    try {
-      const session = await signIn(api, created)
-      const me = await call(api, session.token, 'GET', '/v1/auth/me', 200)
-      if (me.username !== session.user.username || me.isGuest !== true) throw new Error(`/v1/auth/me returned ${JSON.stringify(me)}, want the signed-in guest ${session.user.username}`)
-      const anonymous = await request(api, '/v1/auth/me')
-      if (anonymous.status !== 401) throw new Error(`/v1/auth/me without a token answered ${anonymous.status}, want 401`)
-    } finally {
-      await forgetUsers(profile, created, log)
-    }
-  },
+/** A check that signs in one guest on the backend; the guest is deleted again, pass or fail. */
+function defineGuestCheck(name: string, body: (api: Endpoint, session: Session) => Promise<void>) {
+  defineCheck({
+    block: BLOCKS.endpoints,
+    name,
+    timeout: 40_000,
+    appliesTo: needs((p) => p.backend),
+    async run(ctx) {
+      const { profile, log } = ctx
+      explainBackend(ctx)
+      const api = endpointOf(profile.backend)
+      const created: string[] = []
+      try {
+        await body(api, await signIn(api, created))
+      } finally {
+        await forgetUsers(profile, created, log)
+      }
+    },
+  })
+}
+
+defineGuestCheck('guest sign-in → /v1/auth/me', async (api, session) => {
+  const me = await call(api, session.token, 'GET', '/v1/auth/me', 200)
+  if (me.username !== session.user.username || me.isGuest !== true) throw new Error(`/v1/auth/me returned ${JSON.stringify(me)}, want the signed-in guest ${session.user.username}`)
+  const anonymous = await request(api, '/v1/auth/me')
+  if (anonymous.status !== 401) throw new Error(`/v1/auth/me without a token answered ${anonymous.status}, want 401`)
 })
 
-defineCheck({
-  block: BLOCKS.endpoints,
-  name: 'organization + project round trip',
-  timeout: 40_000,
-  appliesTo: needs((p) => p.backend),
-  async run(ctx) {
-    const { profile, log } = ctx
-    explainBackend(ctx)
-    const api = endpointOf(profile.backend)
-    const created: string[] = []
-    let orgId: number | undefined
-    let token: string | undefined
-    try {
-      const session = await signIn(api, created)
-      token = session.token
-      const org = await call(api, token, 'POST', '/v1/organizations', 201, { name: 'Conformance Org' })
-      orgId = org.id
-      const again = await call(api, token, 'GET', `/v1/organizations/${org.id}`, 200)
-      if (again.name !== 'Conformance Org') throw new Error(`GET organization returned ${JSON.stringify(again)}`)
-      const project = await call(api, token, 'POST', `/v1/organizations/${org.id}/projects`, 201, { name: 'conformance', description: 'round trip' })
-      if (project.organizationId !== org.id) throw new Error(`project ${JSON.stringify(project)} is not in organization ${org.id}`)
-      const list = await call(api, token, 'GET', `/v1/organizations/${org.id}/projects`, 200)
-      if (!Array.isArray(list.data) || !list.data.some((p: { id: number }) => p.id === project.id)) throw new Error(`project list lacks ${project.id}: ${JSON.stringify(list).slice(0, 200)}`)
-      const updated = await call(api, token, 'PUT', `/v1/projects/${project.id}`, 200, { description: 'updated' })
-      if (updated.description !== 'updated') throw new Error(`PUT project returned ${JSON.stringify(updated)}`)
-      await call(api, token, 'DELETE', `/v1/projects/${project.id}`, 204)
-      await call(api, token, 'GET', `/v1/projects/${project.id}`, 404)
-      await call(api, token, 'DELETE', `/v1/organizations/${org.id}`, 204)
-      orgId = undefined
-    } finally {
-      if (orgId !== undefined && token) await request(api, `/v1/organizations/${orgId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).catch(() => undefined)
-      await forgetUsers(profile, created, log)
-    }
-  },
+defineGuestCheck('organization + project round trip', async (api, { token }) => {
+  let orgId: number | undefined
+  try {
+    const org = await call(api, token, 'POST', '/v1/organizations', 201, { name: 'Conformance Org' })
+    orgId = org.id
+    const again = await call(api, token, 'GET', `/v1/organizations/${org.id}`, 200)
+    if (again.name !== 'Conformance Org') throw new Error(`GET organization returned ${JSON.stringify(again)}`)
+    const project = await call(api, token, 'POST', `/v1/organizations/${org.id}/projects`, 201, { name: 'conformance', description: 'round trip' })
+    if (project.organizationId !== org.id) throw new Error(`project ${JSON.stringify(project)} is not in organization ${org.id}`)
+    const list = await call(api, token, 'GET', `/v1/organizations/${org.id}/projects`, 200)
+    if (!Array.isArray(list.data) || !list.data.some((p: { id: number }) => p.id === project.id)) throw new Error(`project list lacks ${project.id}: ${JSON.stringify(list).slice(0, 200)}`)
+    const updated = await call(api, token, 'PUT', `/v1/projects/${project.id}`, 200, { description: 'updated' })
+    if (updated.description !== 'updated') throw new Error(`PUT project returned ${JSON.stringify(updated)}`)
+    await call(api, token, 'DELETE', `/v1/projects/${project.id}`, 204)
+    await call(api, token, 'GET', `/v1/projects/${project.id}`, 404)
+    await call(api, token, 'DELETE', `/v1/organizations/${org.id}`, 204)
+    orgId = undefined
+  } finally {
+    if (orgId !== undefined) await request(api, `/v1/organizations/${orgId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).catch(() => undefined)
+  }
 })
