@@ -16,9 +16,9 @@ import { randomBytes, createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiextensionsV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node'
-import pg from 'pg'
 import { ensureGitSource, snapshotCheckout } from './lib/git-source.ts'
 import { applicationStatuses, applyGitops, argocdNamespace, expectedApplications, waitForApplications } from './lib/gitops-apply.ts'
+import { dropDatabase, ensureDatabase } from './lib/postgres.ts'
 import { clearLocalState, localDir, readLocalState, repoRoot, writeLocalState, type LocalState } from './lib/local-state.ts'
 import { adoptProcess, freePort, procStartTime, isAlive, portInUse, startProcess, stopProcess, tailFile, waitForHttp, waitForPort, type ProcRecord } from './lib/supervisor.ts'
 import { argocdManifestsDir, readPins, toolchainBinDir, toolPath } from './lib/toolchain.ts'
@@ -359,36 +359,11 @@ function backendEnv(state: LocalState, p: Paths, port: number): NodeJS.ProcessEn
   }
 }
 
-function pgClient(database: string): InstanceType<typeof pg.Client> {
-  return new pg.Client({
-    host: process.env.DB_HOST || '127.0.0.1',
-    port: Number(process.env.DB_PORT || 5432),
-    user: process.env.DB_USER || 'postgres',
-    password: process.env.DB_PASSWORD || undefined,
-    database,
-  })
-}
-
-async function ensureDatabase(name: string): Promise<void> {
-  const c = pgClient('postgres')
-  await c.connect()
+async function dropBackendDatabase(name: string): Promise<void> {
   try {
-    const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
-    if (r.rows.length === 0) await c.query(`CREATE DATABASE "${name}"`)
-  } finally {
-    await c.end()
-  }
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const c = pgClient('postgres')
-  try {
-    await c.connect()
-    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await dropDatabase(name)
   } catch (e) {
     console.warn(`  could not drop database ${name}: ${(e as Error).message}`)
-  } finally {
-    await c.end().catch(() => {})
   }
 }
 
@@ -467,7 +442,7 @@ async function down(opts: { quiet?: boolean } = {}): Promise<void> {
   }
   const left = state.processes.filter(isAlive)
   if (left.length) throw new Error(`still running: ${left.map((x) => `${x.name} (${x.pid})`).join(', ')}; state kept in ${p.dir}`)
-  await dropDatabase(state.backend.database)
+  await dropBackendDatabase(state.backend.database)
   clearLocalState(p.dir)
   step(`local cluster stopped; removed ${p.dir}`)
 }

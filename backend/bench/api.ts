@@ -23,6 +23,7 @@ import {
   waitForHttp,
   type ProcRecord,
 } from '../../scripts/lib/supervisor.ts'
+import { ensureDatabase, pgSettings } from '../../scripts/lib/postgres.ts'
 
 const backendDir = fileURLToPath(new URL('../', import.meta.url))
 const logDir = `${backendDir}tmp/bench`
@@ -133,51 +134,13 @@ async function api(base: string, method: string, path: string, body?: object, to
   return json
 }
 
-function createDatabaseIfMissing() {
-  const exists = execFileSync(
-    'psql',
-    [
-      '-h',
-      env.DB_HOST!,
-      '-p',
-      env.DB_PORT!,
-      '-U',
-      env.DB_USER!,
-      '-tAc',
-      `SELECT 1 FROM pg_database WHERE datname = '${database}'`,
-      'postgres',
-    ],
-    { env: { ...process.env, PGPASSWORD: env.DB_PASSWORD }, encoding: 'utf8' }
-  ).trim()
-  if (exists !== '1') {
-    execFileSync(
-      'psql',
-      [
-        '-h',
-        env.DB_HOST!,
-        '-p',
-        env.DB_PORT!,
-        '-U',
-        env.DB_USER!,
-        '-c',
-        `CREATE DATABASE "${database}"`,
-        'postgres',
-      ],
-      {
-        env: { ...process.env, PGPASSWORD: env.DB_PASSWORD },
-        stdio: 'ignore',
-      }
-    )
-  }
-}
-
 async function main() {
   const started: ProcRecord[] = []
   try {
     console.log(
       `bench:api — ${connections} connections, ${duration} s per measurement, database ${database}`
     )
-    createDatabaseIfMissing()
+    await ensureDatabase(database, pgSettings(env))
     execFileSync(process.execPath, ['ace.js', 'migration:run', '--force', '--no-schema-generate'], {
       cwd: backendDir,
       env: { ...env, PORT: '0' },

@@ -13,6 +13,10 @@ import { delimiter, dirname, join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { parseDockerfile, type Stage } from './support/dockerfile.ts'
 import { portInUse } from '../../scripts/lib/supervisor.ts'
+import { dropDatabase, ensureDatabase } from '../../scripts/lib/postgres.ts'
+
+/** The server the built image is started against (the same as its DB_HOST/DB_PORT below). */
+const pgAt = { host: '127.0.0.1', port: 5432, user: 'postgres' }
 
 const root = process.cwd()
 const run = promisify(execFile)
@@ -108,14 +112,10 @@ test.group('Dockerfile', () => {
     const runtimeTree = mkdtempSync(join(tmpdir(), 'ark-image-runtime-'))
     const writableTmp = mkdtempSync(join(tmpdir(), 'ark-image-tmp-')) // the chart's /tmp emptyDir
     const database = `ark_image_test_${process.pid}`
-    const { default: pg } = (await import('pg' as string)) as { default: any }
-    const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' })
-    await admin.connect()
     let server: ChildProcess | undefined
     cleanup(async () => {
       server?.kill('SIGTERM')
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {})
-      await admin.end()
+      await dropDatabase(database, pgAt).catch(() => {})
       await run('chmod', ['-R', 'u+w', runtimeTree]).catch(() => {})
       for (const d of [buildTree, prodTree, runtimeTree, writableTmp]) rmSync(d, { recursive: true, force: true })
     })
@@ -140,8 +140,8 @@ test.group('Dockerfile', () => {
     await run('chmod', ['-R', 'a+rX,a-w', runtimeTree])
     await run('chmod', ['1777', writableTmp])
 
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await admin.query(`CREATE DATABASE ${database}`)
+    await dropDatabase(database, pgAt)
+    await ensureDatabase(database, pgAt)
     const env = childEnv({
       ...runtime.env,
       PORT: String(PORT),

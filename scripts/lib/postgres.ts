@@ -1,0 +1,42 @@
+/*
+ * The one way scripts create and drop a PostgreSQL database: through the
+ * machine's server (DB_HOST/DB_PORT/DB_USER/DB_PASSWORD, defaults 127.0.0.1:5432
+ * postgres), connected to its `postgres` maintenance database.
+ */
+import pg from 'pg'
+
+export type PgSettings = { host: string; port: number; user: string; password?: string }
+
+export function pgSettings(env: NodeJS.ProcessEnv = process.env): PgSettings {
+  return {
+    host: env.DB_HOST || '127.0.0.1',
+    port: Number(env.DB_PORT || 5432),
+    user: env.DB_USER || 'postgres',
+    password: env.DB_PASSWORD || undefined,
+  }
+}
+
+async function withMaintenanceClient<T>(settings: PgSettings, body: (c: InstanceType<typeof pg.Client>) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ ...settings, database: 'postgres' })
+  try {
+    await c.connect()
+    return await body(c)
+  } finally {
+    await c.end().catch(() => {})
+  }
+}
+
+/** Creates the database unless it exists. */
+export function ensureDatabase(name: string, settings = pgSettings()): Promise<void> {
+  return withMaintenanceClient(settings, async (c) => {
+    const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (r.rows.length === 0) await c.query(`CREATE DATABASE "${name}"`)
+  })
+}
+
+/** Drops the database (and its sessions) if it exists. */
+export function dropDatabase(name: string, settings = pgSettings()): Promise<void> {
+  return withMaintenanceClient(settings, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+  })
+}
