@@ -10,18 +10,40 @@
  *    requires the pinned module, carrying the replaces that module's own go.mod
  *    relies on; each wrapper is its own module (GOWORK=off) so Kubernetes
  *    versions never mix.
+ *  - "debian" tools (shellcheck): `apt-get download` of the pinned package
+ *    version, unpacked with `dpkg-deb -x`; no root, nothing installed system-wide.
  * Idempotent: a tool whose stamp (its pin + this recipe's version) matches is
  * skipped; a tool already built under another pin-hash folder with the same
  * stamp is copied instead of rebuilt. Build logs: <pin-hash>/logs/<tool>.log.
+ * Progress: each build says how long it should take (the last build of that
+ * tool on this machine, from its stamp, else the documented cold figure) and
+ * reports the elapsed time every 30 s.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { loadavg, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
+import { goProblem } from './lib/prerequisites.ts'
 import { procStartTime } from './lib/supervisor.ts'
-import { argocdManifestsDir, readPins, toolchainBinDir, toolchainRoot, type ToolPin } from './lib/toolchain.ts'
+import { argocdManifestsDir, readPins, toolchainBinDir, toolchainRoot, type DebianToolPin, type GoToolPin, type ToolPin } from './lib/toolchain.ts'
 
 /** Bump when the build recipe below changes in a way that changes binaries. */
 const RECIPE = 1
+
+/**
+ * Cold build time per tool (empty Go build cache, full build in pins.json order, load ~3), as
+ * measured in docs/local-cluster.md: the estimate until this machine has built the tool once.
+ */
+const COLD_SECONDS: Record<string, number> = {
+  kubernetes: 442,
+  etcd: 36,
+  kwok: 117,
+  argocd: 276,
+  helm: 74,
+  kustomize: 11,
+  actionlint: 4,
+  shellcheck: 30,
+}
 
 /** How each binary proves it runs and has the pinned version. */
 const versionArgs: Record<string, string[]> = {
@@ -59,15 +81,39 @@ function parseArgs(argv: string[]): { only?: string[]; force: boolean } {
   return { only, force }
 }
 
-function stampOf(tool: string, pin: ToolPin): string {
-  return JSON.stringify({ recipe: RECIPE, tool, pin }) + '\n'
+/** What a stamp records: the identity of the build, plus how long it took and when. */
+type Stamp = { recipe: number; tool: string; pin: ToolPin; durationMs?: number; builtAt?: string }
+
+/** The part of a stamp that must match for a binary to be current (the timing is not part of it). */
+const identity = (s: Pick<Stamp, 'recipe' | 'tool' | 'pin'>) => JSON.stringify({ recipe: s.recipe, tool: s.tool, pin: s.pin })
+
+function readStamp(dir: string, tool: string): Stamp | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, '.stamps', `${tool}.json`), 'utf8')) as Stamp
+  } catch {
+    return undefined
+  }
 }
 
 function isCurrent(dir: string, tool: string, pin: ToolPin): boolean {
-  const stamp = join(dir, '.stamps', `${tool}.json`)
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== stampOf(tool, pin)) return false
+  const stamp = readStamp(dir, tool)
+  if (!stamp || identity(stamp) !== identity({ recipe: RECIPE, tool, pin })) return false
   return pin.binaries.every((b) => existsSync(join(dir, b)))
 }
+
+/** How long building `tool` should take here: its newest stamp with a duration (any pin folder), else the documented cold figure. */
+function expectedBuild(tool: string): { ms: number; source: string } {
+  const root = toolchainRoot()
+  let newest: Stamp | undefined
+  for (const d of existsSync(root) ? readdirSync(root) : []) {
+    const stamp = readStamp(join(root, d, 'bin'), tool)
+    if (stamp?.durationMs && stamp.builtAt && (!newest || stamp.builtAt > newest.builtAt!)) newest = stamp
+  }
+  if (newest) return { ms: newest.durationMs!, source: `its last build on this machine, ${newest.builtAt!.slice(0, 16).replace('T', ' ')}` }
+  return { ms: (COLD_SECONDS[tool] ?? 60) * 1000, source: 'documented cold build, docs/local-cluster.md' }
+}
+
+const load = () => loadavg()[0].toFixed(1)
 
 function fill(template: string, version: string): string {
   const semver = version.replace(/^v/, '')
@@ -75,7 +121,7 @@ function fill(template: string, version: string): string {
   return template.replaceAll('{version}', version).replaceAll('{semver}', semver).replaceAll('{major}', major).replaceAll('{minor}', minor)
 }
 
-function ldflags(pin: ToolPin): string {
+function ldflags(pin: GoToolPin): string {
   return ['-s', '-w', ...(pin.ldflags ?? []).map((x) => `-X ${fill(x, pin.version)}`)].join(' ')
 }
 
@@ -107,6 +153,10 @@ function tail(file: string, lines = 25): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
 }
 
+function describe(pin: ToolPin): string {
+  return pin.build === 'debian' ? `Debian package ${pin.package}=${pin.version}` : `${pin.module}@${pin.version}`
+}
+
 function goModDir(mod: string, version: string, log: string): { dir: string; gomod: string } {
   const r = spawnSync('go', ['mod', 'download', '-json', `${mod}@${version}`], { env: goEnv(), encoding: 'utf8', cwd: pinDir })
   writeFileSync(log, r.stdout + r.stderr, { flag: 'a' })
@@ -116,7 +166,7 @@ function goModDir(mod: string, version: string, log: string): { dir: string; gom
 }
 
 /** The replace directives the wrapper must carry for this module to build as a dependency. */
-function wrapperReplaces(tool: string, pin: ToolPin, log: string): string[] {
+function wrapperReplaces(tool: string, pin: GoToolPin, log: string): string[] {
   const { gomod } = goModDir(pin.module, pin.version, log)
   const text = readFileSync(gomod, 'utf8')
   if (tool === 'kubernetes') {
@@ -135,7 +185,40 @@ function wrapperReplaces(tool: string, pin: ToolPin, log: string): string[] {
     .filter((l) => l.includes('=>') && !/=>\s*\.{1,2}\//.test(l))
 }
 
+/**
+ * Fetches the pinned Debian package and unpacks its binaries into outDir. The machine's package
+ * lists are tried first (reading them needs no root); a fresh machine may have none, and updating
+ * them needs root, so the fallback keeps its own lists in the cache.
+ */
+async function fetchDebian(tool: string, pin: DebianToolPin, log: string, outDir: string): Promise<void> {
+  const work = join(pinDir, 'debian', tool)
+  rmSync(work, { recursive: true, force: true })
+  mkdirSync(work, { recursive: true })
+  const spec = `${pin.package}=${pin.version}`
+  // apt drops to the user "_apt" when run as root, which cannot write into this cache: stay who we are
+  const asUs = ['-o', `APT::Sandbox::User=${userInfo().username}`]
+  const opts = { cwd: work, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, log }
+  try {
+    await run('apt-get', [...asUs, '-q', 'download', spec], opts)
+  } catch {
+    const lists = join(pinDir, 'apt', 'lists')
+    const cache = join(pinDir, 'apt', 'cache')
+    for (const d of [join(lists, 'partial'), join(cache, 'archives', 'partial')]) mkdirSync(d, { recursive: true })
+    const own = [...asUs, '-o', `Dir::State::Lists=${lists}`, '-o', `Dir::Cache=${cache}`, '-o', 'Debug::NoLocking=1']
+    await run('apt-get', [...own, '-q', 'update'], opts)
+    await run('apt-get', [...own, '-q', 'download', spec], opts)
+  }
+  const deb = readdirSync(work).find((f) => f.endsWith('.deb'))
+  if (!deb) throw new Error(`apt-get download ${spec} left no .deb in ${work}`)
+  await run('dpkg-deb', ['-x', deb, 'root'], opts)
+  for (const bin of pin.binaries) {
+    copyFileSync(join(work, 'root', pin.packages[bin]), join(outDir, bin))
+    chmodSync(join(outDir, bin), 0o755)
+  }
+}
+
 async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string): Promise<void> {
+  if (pin.build === 'debian') return fetchDebian(tool, pin, log, outDir)
   const flags = ldflags(pin)
   if (pin.build === 'install') {
     for (const bin of pin.binaries) {
@@ -175,10 +258,11 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
 function checkBinary(path: string, bin: string, pin: ToolPin): string {
   const r = spawnSync(path, versionArgs[bin] ?? ['--version'], { encoding: 'utf8', timeout: 20_000 })
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim()
-  if (r.status !== 0) throw new Error(`${bin} ${(versionArgs[bin] ?? []).join(' ')} failed: ${out.slice(0, 500)}`)
-  const semver = pin.version.replace(/^v/, '')
+  if (r.status !== 0) throw new Error(`${bin} ${(versionArgs[bin] ?? []).join(' ')} failed: ${out.slice(0, 500) || r.error?.message}`)
+  // a Debian version is upstream-revision (0.9.0-1): the binary knows only the upstream part
+  const semver = pin.build === 'debian' ? pin.version.replace(/-[^-]+$/, '') : pin.version.replace(/^v/, '')
   if (!out.includes(semver)) throw new Error(`${bin} reports "${out.split('\n')[0]}", expected version ${pin.version}`)
-  return out.split('\n')[0]
+  return out.split('\n').find((l) => l.includes(semver))!
 }
 
 /** A tool already built with the same stamp under another pin-hash folder is reused, not rebuilt. */
@@ -204,12 +288,19 @@ async function main(): Promise<void> {
   for (const n of names) {
     if (!pins.tools[n]) throw new Error(`unknown tool "${n}"; pinned tools: ${Object.keys(pins.tools).join(', ')}`)
   }
-  const goCheck = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' })
-  if (goCheck.status !== 0) throw new Error('Go is not installed (need go >= ' + pins.go.minimum + ')')
+  const toBuild = names.filter((t) => force || (!isCurrent(binDir, t, pins.tools[t]) && !findReusable(t, pins.tools[t])))
+  // Go only matters when something is compiled: a warm cache and shellcheck need none
+  const goMissing = toBuild.some((t) => pins.tools[t].build !== 'debian') ? goProblem() : undefined
+  if (goMissing) throw new Error(`${goMissing.what}: ${goMissing.fix}`)
   mkdirSync(stampDir, { recursive: true })
   mkdirSync(logDir, { recursive: true })
   await takeLock()
-  console.log(`toolchain: ${binDir} (${goCheck.stdout.trim()})`)
+  console.log(`toolchain: ${binDir}`)
+  if (toBuild.length) {
+    const plan = toBuild.map((t) => ({ tool: t, ...expectedBuild(t) }))
+    const total = plan.reduce((sum, p) => sum + p.ms, 0)
+    console.log(`to build: ${plan.map((p) => `${p.tool} ~${fmt(p.ms)}`).join(', ')} — about ${fmt(total)} in all at the pace measured (load now ${load()}; 2 cores)`)
+  }
   const started = Date.now()
   const timings: Record<string, number> = {}
   let i = 0
@@ -220,25 +311,29 @@ async function main(): Promise<void> {
     const t0 = Date.now()
     if (!force && isCurrent(binDir, tool, pin)) {
       for (const b of pin.binaries) checkBinary(join(binDir, b), b, pin)
-      if (tool === 'argocd') shareArgocdManifests(pin)
+      if (pin.build !== 'debian' && tool === 'argocd') shareArgocdManifests(pin)
       console.log(`${tag}: up to date`)
       continue
     }
     const log = join(logDir, `${tool}.log`)
-    writeFileSync(log, `# ${new Date().toISOString()} building ${tool} ${pin.module}@${pin.version}\n`)
+    writeFileSync(log, `# ${new Date().toISOString()} building ${tool} ${describe(pin)}\n`)
     const reuse = force ? undefined : findReusable(tool, pin)
     const outDir = join(pinDir, 'out', tool)
     rmSync(outDir, { recursive: true, force: true })
     mkdirSync(outDir, { recursive: true })
+    let expected: { ms: number; source: string } | undefined
     if (reuse) {
       console.log(`${tag}: same pin already built in ${reuse}, copying`)
       for (const b of pin.binaries) copyFileSync(join(reuse, b), join(outDir, b))
     } else {
-      console.log(`${tag}: building (log: ${log})`)
-      // Heartbeat with the log's last line so a long Go build visibly progresses.
+      expected = expectedBuild(tool)
+      console.log(`${tag}: ${pin.build === 'debian' ? 'fetching' : 'building'}, expect ~${fmt(expected.ms)} (${expected.source}) · log: ${log}`)
+      // Heartbeat: elapsed against the estimate, the load that explains a slower pace, the log's last line.
       const beat = setInterval(() => {
-        const last = tail(log, 1).slice(0, 140)
-        console.log(`    ${tool}: ${fmt(Date.now() - t0)} … ${last}`)
+        const took = Date.now() - t0
+        const left = expected!.ms - took
+        const pace = left > 0 ? `~${fmt(left)} left` : `${fmt(-left)} over the estimate`
+        console.log(`    ${tool}: ${fmt(took)} of ~${fmt(expected!.ms)} (${pace}, load ${load()}) … ${tail(log, 1).slice(0, 120)}`)
       }, 30_000)
       try {
         await buildTool(tool, pin, log, outDir)
@@ -261,13 +356,17 @@ async function main(): Promise<void> {
       process.exitCode = 1
       return
     }
-    if (tool === 'argocd') {
+    if (pin.build !== 'debian' && tool === 'argocd') {
       linkArgocdComponents()
       shareArgocdManifests(pin)
     }
-    writeFileSync(join(stampDir, `${tool}.json`), stampOf(tool, pin))
     timings[tool] = Date.now() - t0
-    console.log(`${tag}: built in ${fmt(timings[tool])}`)
+    // a copy says nothing about build time: keep the duration of the build it was copied from
+    const durationMs = reuse ? readStamp(reuse, tool)?.durationMs : timings[tool]
+    const builtAt = reuse ? readStamp(reuse, tool)?.builtAt : new Date().toISOString()
+    const stamp: Stamp = { recipe: RECIPE, tool, pin, durationMs, builtAt }
+    writeFileSync(join(stampDir, `${tool}.json`), JSON.stringify(stamp) + '\n')
+    console.log(`${tag}: ${reuse ? 'copied' : 'built'} in ${fmt(timings[tool])}${expected ? ` (expected ~${fmt(expected.ms)})` : ''}`)
   }
   if (Object.keys(timings).length) console.log(`built: ${Object.entries(timings).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`)
   console.log(`toolchain ready in ${fmt(Date.now() - started)}: ${binDir}`)
@@ -306,7 +405,7 @@ async function takeLock(): Promise<void> {
 }
 
 /** The local cluster applies Argo CD's own CRDs and base config, from the same pinned module. */
-function shareArgocdManifests(pin: ToolPin): void {
+function shareArgocdManifests(pin: GoToolPin): void {
   const dest = argocdManifestsDir()
   if (existsSync(join(dest, 'crds')) && existsSync(join(dest, 'config'))) return
   const { dir } = goModDir(pin.module, pin.version, join(logDir, 'argocd.log'))

@@ -1,6 +1,7 @@
 /*
  * Where the pinned toolchain lives. Binaries are built from the Go module
- * proxy by scripts/toolchain.ts into a per-machine cache outside the repo:
+ * proxy (shellcheck: unpacked from its Debian package) by scripts/toolchain.ts
+ * into a per-machine cache outside the repo:
  *   $ARK_TOOLCHAIN_DIR (default ~/.cache/agent-ready-k8s/toolchain)/<pin-hash>/bin
  * The pin hash changes whenever scripts/toolchain/pins.json changes, so a pin
  * change can never reuse a stale binary.
@@ -11,7 +12,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export type ToolPin = {
+/** A tool built from the Go module proxy. */
+export type GoToolPin = {
   module: string
   version: string
   /** kubernetes only: the version of its k8s.io/* staging modules */
@@ -24,6 +26,22 @@ export type ToolPin = {
   /** `-X` assignments; {version} {semver} {major} {minor} are filled from `version` */
   ldflags?: string[]
 }
+/**
+ * A tool that is no Go module (shellcheck is Haskell): the Debian package at this exact version,
+ * fetched with `apt-get download` (signature-checked by apt) and unpacked into the cache with
+ * `dpkg-deb -x`; nothing is installed system-wide and no root is needed.
+ */
+export type DebianToolPin = {
+  build: 'debian'
+  /** the Debian package name */
+  package: string
+  /** the Debian version, e.g. 0.9.0-1; the binary reports the upstream part (0.9.0) */
+  version: string
+  binaries: string[]
+  /** binary -> its path inside the package */
+  packages: Record<string, string>
+}
+export type ToolPin = GoToolPin | DebianToolPin
 export type Pins = { go: { minimum: string }; tools: Record<string, ToolPin> }
 
 export const pinsFile = fileURLToPath(new URL('../toolchain/pins.json', import.meta.url))

@@ -1,12 +1,11 @@
 /*
  * The GitHub Actions workflows, checked offline: actionlint (pinned in the
- * toolchain, with shellcheck for the run: scripts), every `uses:` pinned to a
+ * toolchain, with the toolchain's shellcheck for the run: scripts), every `uses:` pinned to a
  * full commit SHA with its version in a comment, pinned images, and the
  * permissions/concurrency shape docs/ci.md promises.
  */
 import { test } from '@japa/runner'
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,7 +13,6 @@ import { parse } from 'yaml'
 import { toolPath } from '../../scripts/lib/toolchain.ts'
 
 const WORKFLOWS = '.github/workflows'
-const SHELLCHECK = '/usr/bin/shellcheck' // Debian package "shellcheck"; actionlint runs it on every run: script
 
 type Workflow = { on: unknown; permissions?: unknown; concurrency?: unknown; env?: Record<string, string>; jobs: Record<string, Job> }
 type Job = {
@@ -37,7 +35,8 @@ async function load(file: string): Promise<Workflow> {
 }
 
 function actionlint(files: string[]): Promise<{ code: number; output: string }> {
-  const args = ['-no-color', '-oneline', '-shellcheck', SHELLCHECK, '-pyflakes=', ...files]
+  // the pinned shellcheck (Debian package unpacked by npm run toolchain), never one from PATH
+  const args = ['-no-color', '-oneline', '-shellcheck', toolPath('shellcheck'), '-pyflakes=', ...files]
   return new Promise((resolve) => {
     execFile(toolPath('actionlint'), args, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}`.trim() })
@@ -89,7 +88,6 @@ test.group('GitHub Actions workflows', () => {
   })
 
   test('every workflow passes actionlint (with shellcheck on run: scripts)', async ({ assert }) => {
-    assert.isTrue(existsSync(SHELLCHECK), `${SHELLCHECK} is missing: apt-get install -y shellcheck`)
     const result = await actionlint(await workflowFiles())
     assert.equal(result.code, 0, result.output)
     assert.equal(result.output, '')
