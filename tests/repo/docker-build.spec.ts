@@ -1,15 +1,17 @@
 /*
  * No Docker engine runs here, so this performs the image's production build without one: the
  * Dockerfile's own build-stage and prod-deps commands (read from the Dockerfile) in temp dirs, the
- * runtime layout (/app/node_modules + /app/backend = build output), the chart's migration init
- * command, then the image's CMD — and GET /health must answer. Real PostgreSQL and Redis on 127.0.0.1.
+ * runtime layout (/app/node_modules + /app/backend = build output, node in /usr/local/bin) in a tree
+ * of its own that the image's user can read wherever the checkout lives (even in a directory only
+ * its owner can enter), the chart's migration init command, then the image's CMD — and GET /health
+ * must answer. Real PostgreSQL and Redis on 127.0.0.1.
  */
 import { test } from '@japa/runner'
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, dirname, join, relative } from 'node:path'
+import { delimiter, dirname, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { parseDockerfile, type Stage } from './support/dockerfile.ts'
 import { portInUse } from '../../scripts/lib/supervisor.ts'
@@ -31,6 +33,17 @@ const PORT = 38000
 
 /** The directory in a temp tree that stands for the image's path under /app. */
 const inTree = (tree: string, imagePath: string) => join(tree, relative('/app', imagePath))
+
+/** Where the node:*-slim image keeps node, and its PATH (the host's node and the checkout are not in the image). */
+const IMAGE_NODE = '/usr/local/bin/node'
+const IMAGE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
+
+/** The image's user must be able to walk down to its files: every ancestor of `dir` must be o+x. */
+function assertReachableByOthers(dir: string): void {
+  for (let d = resolve(dir); d !== dirname(d); d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) throw new Error(`${d} is not traversable by other users; set TMPDIR to a directory they can reach (the image's user must read its files)`)
+  }
+}
 
 /**
  * Children inherit the environment (npm needs the machine's CA/proxy settings) with the project's
@@ -109,15 +122,17 @@ test.group('Dockerfile', () => {
     assert.isFalse(await portInUse(PORT), `127.0.0.1:${PORT} is already in use; this test needs it free`)
     const buildTree = mkdtempSync(join(tmpdir(), 'ark-image-build-'))
     const prodTree = mkdtempSync(join(tmpdir(), 'ark-image-prod-'))
-    const runtimeTree = mkdtempSync(join(tmpdir(), 'ark-image-runtime-'))
+    // the image's filesystem: /app and /usr/local/bin/node, nothing from the checkout
+    const imageRoot = mkdtempSync(join(tmpdir(), 'ark-image-root-'))
+    const runtimeTree = join(imageRoot, 'app')
     const writableTmp = mkdtempSync(join(tmpdir(), 'ark-image-tmp-')) // the chart's /tmp emptyDir
     const database = `ark_image_test_${process.pid}`
     let server: ChildProcess | undefined
     cleanup(async () => {
       server?.kill('SIGTERM')
       await dropDatabase(database, pgAt).catch(() => {})
-      await run('chmod', ['-R', 'u+w', runtimeTree]).catch(() => {})
-      for (const d of [buildTree, prodTree, runtimeTree, writableTmp]) rmSync(d, { recursive: true, force: true })
+      await run('chmod', ['-R', 'u+w', imageRoot]).catch(() => {})
+      for (const d of [buildTree, prodTree, imageRoot, writableTmp]) rmSync(d, { recursive: true, force: true })
     })
 
     // deps: the checkout's node_modules is `npm ci` of the same package-lock.json (saves ~30 s)
@@ -131,19 +146,30 @@ test.group('Dockerfile', () => {
     copyContext(prodTree, false)
     for (const r of stage('prod-deps').runs) await sh(inTree(prodTree, r.workdir), r.command)
 
-    // runtime layout: /app/node_modules (production only) + /app/backend (the build output)
+    // runtime layout: /app/node_modules (production only) + /app/backend (the build output) + node
+    mkdirSync(runtimeTree)
     renameSync(join(prodTree, 'node_modules'), join(runtimeTree, 'node_modules'))
     renameSync(join(buildTree, 'backend/build'), join(runtimeTree, 'backend'))
     const runtime = stage('runtime')
     const workdir = inTree(runtimeTree, runtime.workdir)
     // readOnlyRootFilesystem + non-root: the app's files are read-only to the user it runs as
     await run('chmod', ['-R', 'a+rX,a-w', runtimeTree])
+    const node = join(imageRoot, IMAGE_NODE)
+    mkdirSync(dirname(node), { recursive: true })
+    try {
+      linkSync(process.execPath, node) // the same Node 24 the image pins, without copying 130 MB (its mode stays 755)
+    } catch {
+      copyFileSync(process.execPath, node)
+    }
+    await run('chmod', ['755', imageRoot]) // mkdtemp made it 0700
+    assertReachableByOthers(imageRoot)
     await run('chmod', ['1777', writableTmp])
 
     await dropDatabase(database, pgAt)
     await ensureDatabase(database, pgAt)
     const env = childEnv({
       ...runtime.env,
+      PATH: [dirname(node), ...IMAGE_PATH].join(delimiter),
       PORT: String(PORT),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -165,7 +191,7 @@ test.group('Dockerfile', () => {
 
     const [cmd, ...args] = runtime.cmd!
     let output = ''
-    server = spawn(cmd === 'node' ? process.execPath : cmd, args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'], ...imageUser() })
+    server = spawn(cmd === 'node' ? node : cmd, args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'], ...imageUser() })
     server.stdout!.on('data', (d) => (output += d))
     server.stderr!.on('data', (d) => (output += d))
     const health = await waitForHealth(server, () => output)
