@@ -1,6 +1,7 @@
 /*
  * Runner of the conformance suite.
- *   node conformance/bin/run.ts [--profile kind|local] [checks|framework|self] [japa flags]
+ *   node conformance/bin/run.ts [--profile kind|local | --keep] [checks|framework|self] [japa flags]
+ * Without --profile the cluster is chosen (and brought up if there is none): ../lib/auto-cluster.ts
  * checks    – every roadmap validation against the live cluster (default)
  * framework – the suite's own unit tests (expectation helper, reporter, profiles); no cluster
  * self      – proof that the GitOps checks fail when the behaviour is off (local cluster)
@@ -17,6 +18,7 @@ import { expect, met } from '../lib/expect.ts'
 import { kube } from '../lib/world.ts'
 import { VersionApi } from '@kubernetes/client-node'
 import { parseArgs } from '../lib/cli.ts'
+import { conformanceArgs } from '../lib/auto-cluster.ts'
 import { conformanceReporter } from '../lib/reporter.ts'
 import { summarize, writeReports } from '../lib/results.ts'
 
@@ -24,7 +26,7 @@ const outputDir = process.env.ARK_CONFORMANCE_REPORTS || join(repoRoot, 'reports
 
 let args: ReturnType<typeof parseArgs>
 try {
-  args = parseArgs(process.argv.slice(2))
+  args = parseArgs(await conformanceArgs(process.argv.slice(2)))
 } catch (error) {
   console.error((error as Error).message)
   process.exit(2)
