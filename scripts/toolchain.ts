@@ -360,13 +360,13 @@ async function main(): Promise<void> {
       linkArgocdComponents()
       shareArgocdManifests(pin)
     }
-    timings[tool] = Date.now() - t0
+    if (!reuse) timings[tool] = Date.now() - t0
     // a copy says nothing about build time: keep the duration of the build it was copied from
     const durationMs = reuse ? readStamp(reuse, tool)?.durationMs : timings[tool]
     const builtAt = reuse ? readStamp(reuse, tool)?.builtAt : new Date().toISOString()
     const stamp: Stamp = { recipe: RECIPE, tool, pin, durationMs, builtAt }
     writeFileSync(join(stampDir, `${tool}.json`), JSON.stringify(stamp) + '\n')
-    console.log(`${tag}: ${reuse ? 'copied' : 'built'} in ${fmt(timings[tool])}${expected ? ` (expected ~${fmt(expected.ms)})` : ''}`)
+    console.log(`${tag}: ${reuse ? 'copied' : 'built'} in ${fmt(Date.now() - t0)}${expected ? ` (expected ~${fmt(expected.ms)})` : ''}`)
   }
   if (Object.keys(timings).length) console.log(`built: ${Object.entries(timings).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`)
   console.log(`toolchain ready in ${fmt(Date.now() - started)}: ${binDir}`)
