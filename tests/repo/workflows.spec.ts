@@ -8,7 +8,7 @@ import { test } from '@japa/runner'
 import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { parse } from 'yaml'
 import { toolPath } from '../../scripts/lib/toolchain.ts'
 
@@ -79,6 +79,75 @@ export function unpinnedUses(source: string): string[] {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+const SIGNING_PACKAGE = 'scripts/signing'
+
+/** Jobs holding a write permission that could run on anything but a push event. */
+function writeJobsNotLimitedToPush(workflow: Workflow): string[] {
+  const problems: string[] = []
+  for (const [id, job] of Object.entries(workflow.jobs)) {
+    const writes = Object.entries(typeof job.permissions === 'object' ? job.permissions : {}).filter(([, level]) => level === 'write')
+    if (writes.length > 0 && job.if !== "github.event_name == 'push'") {
+      for (const [scope] of writes) problems.push(`${id}: ${scope}: write (if: ${job.if ?? 'none'})`)
+    }
+  }
+  return problems
+}
+
+const WRITE_ON_PULL_REQUEST = [
+  'on: [push, pull_request]',
+  'jobs:',
+  '  publish:',
+  '    runs-on: ubuntu-24.04',
+  '    permissions: { packages: write }',
+  '    steps: [{ run: echo }]',
+  '  sign:',
+  "    if: github.event_name != 'pull_request'",
+  '    runs-on: ubuntu-24.04',
+  '    permissions: { id-token: write, contents: read }',
+  '    steps: [{ run: echo }]',
+  '  read:',
+  '    runs-on: ubuntu-24.04',
+  '    permissions: { contents: read }',
+  '    steps: [{ run: echo }]',
+  '',
+].join('\n')
+
+/** What is wrong with the way a job installs packages: only `npm ci` of scripts/signing with --ignore-scripts is fine. */
+function signJobInstallProblems(job: Job): string[] {
+  const problems: string[] = []
+  let signingInstalled = false
+  for (const line of (job.steps ?? []).flatMap((s) => (s.run ?? '').split('\n')).map((l) => l.trim())) {
+    if (!/\b(npm|npx|pnpm|yarn)\s+(ci|install|i|add|exec)\b/.test(line)) continue
+    if (!/^npm ci --prefix scripts\/signing\b/.test(line)) {
+      problems.push(`${line}: installs more than ${SIGNING_PACKAGE}`)
+    } else if (!/\s--ignore-scripts\b/.test(line)) {
+      problems.push(`${line}: install scripts are not off (--ignore-scripts)`)
+    } else {
+      signingInstalled = true
+    }
+  }
+  if (!signingInstalled && problems.length === 0) problems.push(`no npm ci of ${SIGNING_PACKAGE}`)
+  return problems
+}
+
+/** The npm packages a script imports, following its relative imports (node: built-ins excluded). */
+async function bareImports(entries: string[]): Promise<string[]> {
+  const seen = new Set<string>()
+  const packages = new Set<string>()
+  const queue = [...entries]
+  while (queue.length > 0) {
+    const file = queue.pop()!
+    if (seen.has(file)) continue
+    seen.add(file)
+    const source = await readFile(file, 'utf8')
+    for (const [, specifier] of source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+      if (specifier.startsWith('.')) queue.push(join(dirname(file), specifier))
+      else if (!specifier.startsWith('node:')) packages.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'))
+    }
+  }
+  return [...packages].sort()
 }
 
 test.group('GitHub Actions workflows', () => {
@@ -195,9 +264,41 @@ test.group('GitHub Actions workflows', () => {
       }
     }
     const ci = await load(join(WORKFLOWS, 'backend-ci.yml'))
-    assert.deepEqual(Object.keys(ci.jobs), ['test', 'build-and-push', 'sign'])
+    assert.deepEqual(Object.keys(ci.jobs), ['test', 'build', 'build-and-push', 'sign'])
     assert.equal((ci.jobs.sign.permissions as Record<string, string>)['id-token'], 'write')
-    assert.equal(ci.jobs.sign.if, "github.event_name != 'pull_request'")
+    assert.deepEqual(writeJobsNotLimitedToPush(ci), [])
+    // push events come only from main and release tags
+    assert.deepEqual((ci.on as { push: { branches: string[] } }).push.branches, ['main'])
+  })
+
+  test('write permissions are granted only to jobs that run on push events alone', ({ assert }) => {
+    assert.deepEqual(writeJobsNotLimitedToPush(parse(WRITE_ON_PULL_REQUEST) as Workflow), ['publish: packages: write (if: none)', 'sign: id-token: write (if: github.event_name != \'pull_request\')'])
+  })
+
+  test('the sign job installs only the signing packages, with install scripts off', async ({ assert }) => {
+    const ci = await load(join(WORKFLOWS, 'backend-ci.yml'))
+    assert.deepEqual(signJobInstallProblems(ci.jobs.sign), [])
+    const manifest = JSON.parse(await readFile(join(SIGNING_PACKAGE, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    // exactly what the two CLIs import, at the versions the root lockfile (and so every test) uses
+    assert.sameMembers(Object.keys(manifest.dependencies), await bareImports(['scripts/sign-image.ts', 'scripts/verify-image.ts']))
+    const rootLock = JSON.parse(await readFile('package-lock.json', 'utf8')) as { packages: Record<string, { version: string }> }
+    for (const [name, version] of Object.entries(manifest.dependencies)) {
+      assert.equal(version, rootLock.packages[`node_modules/${name}`]?.version, `${SIGNING_PACKAGE}: ${name} must be the root lockfile's version`)
+    }
+    const lock = JSON.parse(await readFile(join(SIGNING_PACKAGE, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string> }> }
+    assert.deepEqual(lock.packages[''].dependencies, manifest.dependencies, `${SIGNING_PACKAGE}/package-lock.json is stale: npm install --package-lock-only --prefix ${SIGNING_PACKAGE}`)
+  })
+
+  test('the sign-job install check refuses a full npm ci and install scripts', ({ assert }) => {
+    const job = (run: string): Job => ({ steps: [{ run }] })
+    assert.deepEqual(signJobInstallProblems(job('npm ci --no-audit --no-fund')), [
+      'npm ci --no-audit --no-fund: installs more than scripts/signing',
+    ])
+    assert.deepEqual(signJobInstallProblems(job('npm ci --prefix scripts/signing --no-audit')), [
+      'npm ci --prefix scripts/signing --no-audit: install scripts are not off (--ignore-scripts)',
+    ])
+    assert.deepEqual(signJobInstallProblems(job('npm install sigstore')), ['npm install sigstore: installs more than scripts/signing'])
+    assert.deepEqual(signJobInstallProblems(job('echo nothing')), ['no npm ci of scripts/signing'])
   })
 
   test('backend-ci signs with sign-image and verifies against the workflow identity', async ({ assert }) => {
@@ -209,10 +310,11 @@ test.group('GitHub Actions workflows', () => {
     const testRuns = ci.jobs.test.steps!.map((s) => s.run).filter(Boolean)
     assert.isBelow(testRuns.indexOf('npm run toolchain -- --only helm,actionlint'), testRuns.indexOf('npm test'))
     assert.isAtLeast(testRuns.indexOf('npm run toolchain -- --only helm,actionlint'), 0)
-    const build = ci.jobs['build-and-push']
-    const push = build.steps!.find((s) => s.uses?.startsWith('docker/build-push-action@'))!
-    assert.equal(push.with!.push, "${{ github.event_name != 'pull_request' }}")
-    assert.include(String(build.steps!.find((s) => s.uses?.startsWith('docker/metadata-action@'))!.with!.tags), 'prefix=main-')
+    const pushOf = (job: Job) => job.steps!.find((s) => s.uses?.startsWith('docker/build-push-action@'))!.with!.push
+    assert.equal(pushOf(ci.jobs['build-and-push']), true)
+    assert.equal(pushOf(ci.jobs.build), false)
+    assert.equal(ci.jobs.build.if, "github.event_name == 'pull_request'")
+    assert.include(String(ci.jobs['build-and-push'].steps!.find((s) => s.uses?.startsWith('docker/metadata-action@'))!.with!.tags), 'prefix=main-')
   })
 
   test('conformance uploads its reports and publishes the JUnit even when checks fail', async ({ assert }) => {
