@@ -3,7 +3,7 @@ import { automatedOf, getApplication, listApplications, listProjects, statusLine
 import { BLOCKS } from '../lib/blocks.ts'
 import { defineCheck } from '../lib/check.ts'
 import { collectDiagnostics } from '../lib/diagnostics.ts'
-import { expect, failed, met, pending } from '../lib/expect.ts'
+import { expect, failed, met, pending } from '../../scripts/lib/expect.ts'
 import { isNotFound } from '../lib/kube.ts'
 import { kube } from '../lib/world.ts'
 

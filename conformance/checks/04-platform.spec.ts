@@ -3,7 +3,7 @@ import { BLOCKS } from '../lib/blocks.ts'
 import { defineCheck } from '../lib/check.ts'
 import { collectDiagnostics } from '../lib/diagnostics.ts'
 import { queryColumn, redisPing } from '../lib/data-stores.ts'
-import { expect, failed, met, pending } from '../lib/expect.ts'
+import { expect, failed, met, pending } from '../../scripts/lib/expect.ts'
 import { describeRollout, readRollout } from '../lib/rollout.ts'
 import { kube } from '../lib/world.ts'
 

@@ -9,7 +9,7 @@
 import { getApplication, operationInFlight, requestRefresh, requestSync } from '../lib/argocd.ts'
 import type { CheckContext } from '../lib/check.ts'
 import { collectDiagnostics } from '../lib/diagnostics.ts'
-import { describeError, expect, failed, met, pending, type Observation } from '../lib/expect.ts'
+import { describeError, expect, failed, met, pending, type Observation } from '../../scripts/lib/expect.ts'
 import { isNotFound, mergePatch } from '../lib/kube.ts'
 import { appAccount, probeTarget, readRollout, type Observed, type Want } from '../lib/rollout.ts'
 import { valueAt } from '../lib/source.ts'

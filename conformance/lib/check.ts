@@ -6,7 +6,7 @@
  */
 import { test } from '@japa/runner'
 import type { Convergence } from './results.ts'
-import { oneLine } from './expect.ts'
+import { oneLine } from '../../scripts/lib/expect.ts'
 import { activeProfile, type Profile } from './profile.ts'
 
 export type CheckRecord = {

@@ -6,7 +6,7 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node'
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { getApplication, type Application } from './argocd.ts'
-import { describeError } from './expect.ts'
+import { describeError } from '../../scripts/lib/expect.ts'
 import type { Kube } from './kube.ts'
 
 export function formatApplication(app: Application): string {

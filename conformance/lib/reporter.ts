@@ -5,7 +5,7 @@
  */
 import type { NamedReporterContract, TestEndNode, TestStartNode } from '@japa/runner/types'
 import { checkRecords, onProgress } from './check.ts'
-import { formatMs, oneLine } from './expect.ts'
+import { formatMs, oneLine } from '../../scripts/lib/expect.ts'
 import { summarize, writeReports, type CheckResult, type RunResult } from './results.ts'
 
 export type ConformanceReporterOptions = {

@@ -4,7 +4,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node'
 import { automatedOf, getApplication, statusLine, type Application } from './argocd.ts'
-import { met, pending, type Outcome } from './expect.ts'
+import { met, pending, type Outcome } from '../../scripts/lib/expect.ts'
 import { isReadyPod, selectorOf, type Kube } from './kube.ts'
 
 export type Rollout = {

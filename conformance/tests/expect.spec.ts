@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import { expect, ExpectationError, failed, met, pending } from '../lib/expect.ts'
+import { expect, ExpectationError, failed, met, pending } from '../../scripts/lib/expect.ts'
 
 /** the rejection of an expectation that must fail */
 const failure = (p: Promise<unknown>) =>

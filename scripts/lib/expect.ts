@@ -1,6 +1,7 @@
 /*
- * The ONE expectation helper of the conformance suite (modelled on Argo CD's
- * e2e fixtures): a check probes the live system and answers
+ * The ONE expectation helper of the repository, shared by the conformance suite
+ * and scripts/ (modelled on Argo CD's e2e fixtures): a probe looks at the live
+ * system and answers
  *   met(value)        – the promise holds, stop waiting
  *   pending(reason)   – not yet; retried with backoff 10 ms → 1 s until the deadline
  *                       (the backoff drops back to 50 ms whenever the reason changes)
@@ -9,7 +10,7 @@
  * A probe that throws (connection refused, 5xx…) counts as pending with the
  * error's message, so transient trouble is retried the same way as any mismatch.
  *
- * This file holds the suite's only timer-based wait (the backoff below).
+ * This file holds the only timer-based wait of conformance/ and scripts/ (the backoff below).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 
