@@ -19,6 +19,11 @@ process.env.DB_PORT ||= '5432'
 process.env.DB_USER ||= 'postgres'
 process.env.REDIS_HOST ||= '127.0.0.1'
 process.env.REDIS_PORT ||= '6379'
+// The test client (127.0.0.1) acts as a trusted proxy, so each test picks its
+// client address with X-Forwarded-For; 10.244.0.0/16 stands for a cluster's pod
+// network (tests/functional/client_address.spec.ts). Other loopback addresses
+// (127.0.0.2+) are untrusted peers.
+process.env.TRUSTED_PROXIES = '127.0.0.1/32,10.244.0.0/16'
 
 const { prettyPrintError } = await import('@adonisjs/core')
 const { configure, processCLIArgs, run } = await import('@japa/runner')

@@ -1,16 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/core/http'
+import env from '#start/env'
 
 export const http = defineConfig({
   // An incoming X-Request-Id (ingress) is still honoured; generating one per
   // request costs measurable throughput on the hot routes (bench:api).
   generateRequestId: false,
   allowMethodSpoofing: false,
+  // X-Forwarded-For counts only from a configured proxy (TRUSTED_PROXIES, default none).
+  trustProxy: env.get('TRUSTED_PROXIES').trusts,
   // An undecodable URL (e.g. /v1/projects/%ZZ) answers in the API's error shape.
   onBadUrl(_request: IncomingMessage, response: ServerResponse) {
     const body = JSON.stringify({ errors: [{ message: 'Malformed URL' }] })
-    response.writeHead(400, { 'content-type': 'application/json; charset=utf-8' })
+    response.writeHead(400, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    })
     response.end(body)
   },
   useAsyncLocalStorage: false,

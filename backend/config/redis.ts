@@ -9,7 +9,8 @@ const redisConfig = defineConfig({
       host: env.get('REDIS_HOST'),
       port: env.get('REDIS_PORT'),
       password: env.get('REDIS_PASSWORD') || undefined,
-      db: 0,
+      // Its own database index (REDIS_DB): the backend's keys never mix with podinfo's (DB 0).
+      db: env.get('REDIS_DB'),
       keyPrefix: '',
       // Reconnect forever with a short, capped delay so /ready recovers by itself.
       retryStrategy(times) {

@@ -7,7 +7,8 @@ import server from '@adonisjs/core/services/server'
 
 server.errorHandler(() => import('#exceptions/handler'))
 
-server.use([])
+// Every response, also 404s and errors: security headers.
+server.use([() => import('#middleware/security_headers_middleware')])
 
 // No router-wide middleware: the constant public routes (/, /health, /v1/hello)
 // run none, the API routes opt in below (each middleware costs a container

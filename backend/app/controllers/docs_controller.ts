@@ -2,6 +2,9 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { appVersion } from '#services/app_version'
 import { openApiDocument } from '#openapi/document'
 import { DOCS_PAGE } from '#openapi/docs_page'
+import { contentSecurityPolicy } from '#services/content_security_policy'
+
+const DOCS_PAGE_POLICY = contentSecurityPolicy(DOCS_PAGE)
 
 export default class DocsController {
   /** GET /openapi.json */
@@ -12,6 +15,7 @@ export default class DocsController {
   /** GET /docs */
   async page({ response }: HttpContext) {
     response.header('content-type', 'text/html; charset=utf-8')
+    response.header('Content-Security-Policy', DOCS_PAGE_POLICY)
     return DOCS_PAGE
   }
 }

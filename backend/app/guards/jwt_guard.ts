@@ -24,6 +24,12 @@ export type IssuedToken = {
 }
 
 const ALGORITHM = 'HS256'
+/** Who issues the tokens and for whom: a token minted for something else with the same key is refused. */
+export const TOKEN_ISSUER = 'agent-ready-k8s/backend'
+export const TOKEN_AUDIENCE = 'agent-ready-k8s/api'
+/** `sub` is the user id as a canonical decimal string: no sign, exponent, fraction, spaces or leading zeros. */
+const CANONICAL_ID = /^[1-9][0-9]{0,9}$/
+const MAX_DB_ID = 2_147_483_647
 
 /** Importing the key once saves a WebCrypto import on every sign and verify. */
 export function jwtKey(secret: string): Promise<webcrypto.CryptoKey> {
@@ -54,12 +60,14 @@ export class JwtGuard implements GuardContract<User> {
     this.#expiresIn = options.expiresIn
   }
 
-  /** Signs a token for the user: sub, org_id, iat, exp = iat + lifetime. */
+  /** Signs a token for the user: sub, org_id, iss, aud, iat, exp = iat + lifetime. */
   async generate(user: User): Promise<IssuedToken> {
     const issuedAt = Math.floor(Date.now() / 1000)
     const token = await new SignJWT({ org_id: user.organizationId ?? null })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(String(user.id))
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + this.#expiresIn)
       .sign(this.#key)
@@ -118,15 +126,21 @@ export class JwtGuard implements GuardContract<User> {
     return token
   }
 
-  /** Only HS256 with our key is accepted; `none`, other algorithms, bad signatures and expired tokens fail. */
+  /**
+   * Only HS256 with our key, our issuer and audience is accepted; `none`, other
+   * algorithms, bad signatures, expired tokens and non-canonical subjects fail.
+   */
   async #verifiedUserId(token: string): Promise<number> {
     try {
       const { payload } = await jwtVerify(token, this.#key, {
         algorithms: [ALGORITHM],
-        requiredClaims: ['sub', 'iat', 'exp'],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        requiredClaims: ['sub', 'iat', 'exp', 'iss', 'aud'],
       })
-      const id = Number(payload.sub)
-      if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) {
+      const sub = payload.sub as unknown
+      const id = typeof sub === 'string' && CANONICAL_ID.test(sub) ? Number(sub) : 0
+      if (id < 1 || id > MAX_DB_ID) {
         throw new Error('invalid subject')
       }
       return id

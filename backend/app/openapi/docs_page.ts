@@ -23,10 +23,14 @@ export const DOCS_PAGE = `<!doctype html>
 </head>
 <body>
 <h1 id="title">Backend API</h1>
-<p><button type="button" onclick="document.querySelectorAll('details').forEach((d) => (d.open = true))">expand all</button> · <a href="/openapi.json">openapi.json</a></p>
+<p><button type="button" id="expand-all">expand all</button> · <a href="/openapi.json">openapi.json</a></p>
 <p class="desc" id="description">Loading <a href="/openapi.json">/openapi.json</a>…</p>
 <main id="operations"></main>
 <script type="module">
+  // No inline handlers: the page's Content-Security-Policy allows only this script (by hash).
+  document.getElementById('expand-all').addEventListener('click', () =>
+    document.querySelectorAll('details').forEach((d) => (d.open = true))
+  )
   const doc = await (await fetch('/openapi.json')).json()
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag)

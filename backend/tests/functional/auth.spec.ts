@@ -3,6 +3,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import env from '#start/env'
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose'
 import User from '#models/user'
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '#guards/jwt_guard'
 import { clientAddress, rawRequest, signIn, unique } from '#tests/support/api'
 
 const secret = () => new TextEncoder().encode(env.get('JWT_SECRET').release())
@@ -11,8 +12,14 @@ function base64url(value: object) {
   return Buffer.from(JSON.stringify(value)).toString('base64url')
 }
 
+/** A token as the API would issue it (iss/aud included), unless `claims` override or drop them (undefined). */
 async function signed(claims: Record<string, unknown>, key = secret(), alg = 'HS256') {
-  return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(key)
+  const all = Object.fromEntries(
+    Object.entries({ iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, ...claims }).filter(
+      ([, value]) => value !== undefined
+    )
+  )
+  return new SignJWT(all).setProtectedHeader({ alg, typ: 'JWT' }).sign(key)
 }
 
 test.group('auth · guest sign-in', (group) => {
@@ -41,6 +48,8 @@ test.group('auth · guest sign-in', (group) => {
     const claims = decodeJwt(body.token)
     assert.equal(claims.sub, String(body.user.id))
     assert.isNull(claims.org_id)
+    assert.equal(claims.iss, TOKEN_ISSUER)
+    assert.equal(claims.aud, TOKEN_AUDIENCE)
     assert.equal(claims.exp! - claims.iat!, 3600)
     assert.approximately(claims.iat!, Date.now() / 1000, 5)
 
@@ -232,6 +241,51 @@ test.group('auth · me and token verification', (group) => {
       response.assertStatus(401)
     }
   })
+
+  test('a token the test signs like the API does is accepted (control for the rejections)', async ({
+    client,
+    assert,
+  }) => {
+    const { user } = await signIn(client)
+    const now = Math.floor(Date.now() / 1000)
+    const token = await signed({ sub: String(user.id), iat: now, exp: now + 60 })
+    const response = await client.get('/v1/auth/me').header('authorization', `Bearer ${token}`)
+    response.assertStatus(200)
+    assert.equal(response.body().id, user.id)
+  })
+
+  test('a subject that is not the canonical decimal id ({label}) is rejected')
+    .with([
+      { label: 'leading zero', sub: (id: number) => `0${id}` },
+      { label: 'plus sign', sub: (id: number) => `+${id}` },
+      { label: 'exponent', sub: (id: number) => `${id}e0` },
+      { label: 'fraction', sub: (id: number) => `${id}.0` },
+      { label: 'spaces', sub: (id: number) => ` ${id} ` },
+      { label: 'hexadecimal', sub: (id: number) => `0x${id.toString(16)}` },
+      { label: 'a number, not a string', sub: (id: number) => id },
+    ])
+    .run(async ({ client }, { sub }) => {
+      const { user } = await signIn(client)
+      const now = Math.floor(Date.now() / 1000)
+      const token = await signed({ sub: sub(user.id), iat: now, exp: now + 60 })
+      const response = await client.get('/v1/auth/me').header('authorization', `Bearer ${token}`)
+      response.assertStatus(401)
+    })
+
+  test('a token with a missing or foreign issuer or audience ({label}) is rejected')
+    .with([
+      { label: 'no iss', claims: { iss: undefined } },
+      { label: 'other iss', claims: { iss: 'someone-else' } },
+      { label: 'no aud', claims: { aud: undefined } },
+      { label: 'other aud', claims: { aud: 'another-api' } },
+    ])
+    .run(async ({ client }, { claims }) => {
+      const { user } = await signIn(client)
+      const now = Math.floor(Date.now() / 1000)
+      const token = await signed({ sub: String(user.id), iat: now, exp: now + 60, ...claims })
+      const response = await client.get('/v1/auth/me').header('authorization', `Bearer ${token}`)
+      response.assertStatus(401)
+    })
 
   test('the token of a deleted user is rejected', async ({ client }) => {
     const { user, auth } = await signIn(client)

@@ -6,6 +6,7 @@
  */
 import { test } from '@japa/runner'
 import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import {
   type ProcRecord,
   backendEnv,
@@ -88,6 +89,9 @@ test.group('backend process · readiness', (group) => {
   }).timeout(BOOT_TIMEOUT_MS + 10_000)
 })
 
+/** A random value used for both secrets: each fine alone, refused together. */
+const SHARED_SECRET = randomBytes(32).toString('base64url')
+
 test.group('backend process · boot settings', () => {
   test('{title}: the boot stops with a message naming {name}')
     .with([
@@ -95,8 +99,38 @@ test.group('backend process · boot settings', () => {
       { title: 'JWT_SECRET too short', name: 'JWT_SECRET', overrides: { JWT_SECRET: 'short' } },
       { title: 'DB_HOST missing', name: 'DB_HOST', overrides: { DB_HOST: undefined } },
       { title: 'PORT malformed', name: 'PORT', overrides: { PORT: 'eighty' } },
+      {
+        title: 'JWT_SECRET is the value once committed in backend/.env.example',
+        name: 'JWT_SECRET',
+        overrides: { JWT_SECRET: 'change-me-to-a-secret-of-32-characters-or-more' },
+        hint: 'generate one with',
+      },
+      {
+        title: 'JWT_SECRET is 32 spaces',
+        name: 'JWT_SECRET',
+        overrides: { JWT_SECRET: ' '.repeat(32) },
+        hint: 'generate one with',
+      },
+      {
+        title: 'APP_KEY is 32 × "a"',
+        name: 'APP_KEY',
+        overrides: { APP_KEY: 'a'.repeat(32) },
+        hint: 'generate one with',
+      },
+      {
+        title: 'APP_KEY equals JWT_SECRET',
+        name: 'APP_KEY" and "JWT_SECRET',
+        overrides: { APP_KEY: SHARED_SECRET, JWT_SECRET: SHARED_SECRET },
+        hint: 'must differ',
+      },
+      {
+        title: 'TRUSTED_PROXIES malformed',
+        name: 'TRUSTED_PROXIES',
+        overrides: { TRUSTED_PROXIES: '10.244.0.0/99' },
+      },
+      { title: 'REDIS_DB out of range', name: 'REDIS_DB', overrides: { REDIS_DB: '16' } },
     ])
-    .run(async ({ assert }, { name, overrides }) => {
+    .run(async ({ assert }, { name, overrides, hint }) => {
       const port = await supervisor.freePort()
       const backend = startBackend(
         `backend-boot-${name}`,
@@ -115,7 +149,9 @@ test.group('backend process · boot settings', () => {
       const alive = supervisor.isAlive(backend)
       await supervisor.stopProcess(backend)
       assert.isFalse(alive, 'the backend kept running with a bad setting')
-      assert.include(readFileSync(backend.log!, 'utf8'), name)
+      const log = readFileSync(backend.log!, 'utf8')
+      assert.include(log, `"${name}"`)
+      if (hint) assert.include(log, hint)
     })
     .timeout(BOOT_TIMEOUT_MS + 10_000)
 })

@@ -16,9 +16,10 @@ export function unique(prefix: string) {
 }
 
 /**
- * Sign-in is rate limited per client address (10/min), and the server trusts
- * X-Forwarded-For from loopback: each helper sign-in comes from its own
- * (IPv6 documentation range) address so unrelated tests never share a budget.
+ * Sign-in is rate limited per client address (10/min), and the tests' server
+ * trusts X-Forwarded-For from 127.0.0.1 (bin/test.ts sets TRUSTED_PROXIES):
+ * each helper sign-in comes from its own (IPv6 documentation range) address so
+ * unrelated tests never share a budget.
  */
 export function clientAddress() {
   counter += 1
