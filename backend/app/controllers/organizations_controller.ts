@@ -6,7 +6,7 @@ import { ApiException } from '#exceptions/api_exception'
 import { organizationValidator } from '#validators/organization'
 import { paginationValidator } from '#validators/pagination'
 import { paginate } from '#services/pagination'
-import { findOwnOrganization } from '#services/tenancy'
+import { findOwnOrganization, saveWhileExists } from '#services/tenancy'
 
 export default class OrganizationsController {
   /** GET /v1/organizations: the caller's organization as a list (0 or 1 items). */
@@ -54,8 +54,7 @@ export default class OrganizationsController {
     const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
     const { name } = await request.validateUsing(organizationValidator)
     organization.name = name
-    await organization.save()
-    return organization
+    return saveWhileExists(organization, 'Organization not found')
   }
 
   /** DELETE /v1/organizations/:id: projects go with it, members become org-less (FK rules). */

@@ -3,7 +3,7 @@ import Project, { presentProjectRow } from '#models/project'
 import { createProjectValidator, updateProjectValidator } from '#validators/project'
 import { paginationValidator } from '#validators/pagination'
 import { paginate } from '#services/pagination'
-import { findOwnProject, ownOrganizationId } from '#services/tenancy'
+import { findOwnProject, ownOrganizationId, saveWhileExists } from '#services/tenancy'
 
 export default class ProjectsController {
   /** GET /v1/organizations/:orgId/projects */
@@ -14,7 +14,10 @@ export default class ProjectsController {
     return paginate(query, pageRequest, presentProjectRow)
   }
 
-  /** POST /v1/organizations/:orgId/projects: a duplicate name answers 409 (unique constraint). */
+  /**
+   * POST /v1/organizations/:orgId/projects: a duplicate name answers 409 (unique
+   * constraint); an organization deleted meanwhile 404 (foreign key, handler).
+   */
   async store({ params, request, response, auth }: HttpContext) {
     const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
     const { name, description } = await request.validateUsing(createProjectValidator)
@@ -33,8 +36,7 @@ export default class ProjectsController {
     const { name, description } = await request.validateUsing(updateProjectValidator)
     if (name !== undefined) project.name = name
     if (description !== undefined) project.description = description
-    await project.save()
-    return project
+    return saveWhileExists(project, 'Project not found')
   }
 
   /** DELETE /v1/projects/:id */

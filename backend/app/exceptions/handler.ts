@@ -21,6 +21,17 @@ const UNIQUE_FIELDS: Record<string, string> = {
 }
 
 const PG_UNIQUE_VIOLATION = '23505'
+const PG_FOREIGN_KEY_VIOLATION = '23503'
+
+/**
+ * PostgreSQL foreign key → what is gone when a write references a row deleted
+ * under it (e.g. a project created while its organization is being deleted):
+ * a 404 like any other missing resource, not a 500.
+ */
+const MISSING_PARENT: Record<string, string> = {
+  projects_organization_id_foreign: 'Organization not found',
+  users_organization_id_foreign: 'Organization not found',
+}
 /** SQLSTATE class 22 (data exception): a value PostgreSQL cannot take is bad input, not a bug. */
 const PG_DATA_EXCEPTION = /^22/
 
@@ -82,6 +93,11 @@ function render(error: unknown): Rendered {
       status: 409,
       errors: [{ message: `${field ?? 'value'} is already taken`, field, rule: 'unique' }],
     }
+  }
+
+  if ((error as { code?: string })?.code === PG_FOREIGN_KEY_VIOLATION) {
+    const message = MISSING_PARENT[(error as { constraint?: string }).constraint ?? '']
+    return { status: 404, errors: [{ message: message ?? 'Not found' }] }
   }
 
   const sqlState = (error as { code?: unknown })?.code

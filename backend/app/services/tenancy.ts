@@ -2,6 +2,8 @@
  * Tenant scoping: a user sees only its own organization and what is in it.
  * Anything else is "not found", so other tenants' ids reveal nothing.
  */
+import db from '@adonisjs/lucid/services/db'
+import type { LucidModel, LucidRow } from '@adonisjs/lucid/types/model'
 import type User from '#models/user'
 import Organization from '#models/organization'
 import Project from '#models/project'
@@ -42,4 +44,27 @@ export async function findOwnProject(user: User, id: number) {
     throw ApiException.notFound('Project not found')
   }
   return project
+}
+
+/**
+ * Saves a row read earlier, but only while it still exists: the row is locked
+ * (SELECT … FOR UPDATE) in the saving transaction, so a delete running at the
+ * same time (of the row, or of its organization, which cascades) either waits
+ * for the save or wins and the save answers 404 — never a 200 for a row that
+ * is gone.
+ */
+export async function saveWhileExists<Row extends LucidRow & { id: number }>(
+  row: Row,
+  notFoundMessage: string
+): Promise<Row> {
+  const model = row.constructor as LucidModel
+  await db.transaction(async (trx) => {
+    const current = await model.query({ client: trx }).where('id', row.id).forUpdate().first()
+    if (!current) {
+      throw ApiException.notFound(notFoundMessage)
+    }
+    row.useTransaction(trx)
+    await row.save()
+  })
+  return row
 }
