@@ -4,12 +4,13 @@
  * npm run cluster:down [-- --dry-run]     (node scripts/cluster-kind.ts down)
  *
  * The kind profile: a kind cluster (gitops/bootstrap/kind/cluster.yaml, Kubernetes 1.34), the
- * backend image built from the Dockerfile and loaded into it, pinned Argo CD (the release of
- * scripts/toolchain/pins.json, as the local profile)
- * (gitops/bootstrap/argocd, rendered by the pinned kustomize), the Secrets from .env
- * (scripts/create-secrets.ts), this checkout's gitops/ + helm/ served by a git daemon the cluster can
- * reach (scripts/lib/git-source.ts), then the AppProjects and the root app, waiting until every
- * Application is Synced and Healthy (scripts/lib/gitops-apply.ts — the steps shared with the local
+ * backend image built from the Dockerfile and loaded into it (falling back to an image archive under
+ * Docker's containerd image store), pinned Argo CD (the release of scripts/toolchain/pins.json, as
+ * the local profile; its install manifest vendored in gitops/bootstrap/argocd, rendered by the
+ * pinned kustomize), the Secrets from .env (scripts/create-secrets.ts), this checkout's gitops/ +
+ * helm/ served by a git daemon the cluster can reach (scripts/lib/git-source.ts; where it listens and
+ * the address Argo CD is given depend on the Docker flavour: gitAddresses), then the AppProjects and
+ * the root app, waiting until every Application is Synced and Healthy (scripts/lib/gitops-apply.ts — the steps shared with the local
  * cluster). --dry-run prints every step and command in order and runs nothing.
  *
  * State (kubeconfig, git source, git daemon record) lives in $ARK_KIND_DIR or .ark/kind (gitignored);
@@ -29,6 +30,7 @@ import { applyGitops, expectedApplications, rootApplication, waitForApplications
 import { repoRoot } from './lib/local-state.ts'
 import { isAlive, startProcess, stopProcess, waitForPort, type ProcRecord } from './lib/supervisor.ts'
 import { readPins, toolchainBinDir } from './lib/toolchain.ts'
+import { vendoredInstallPath } from './vendor-argocd-install.ts'
 
 const PROFILE = 'kind'
 const clusterConfig = 'gitops/bootstrap/kind/cluster.yaml'
@@ -69,15 +71,22 @@ function step(title: string) {
   console.log(dryRun ? `\n# ${stepNo}. ${title}` : `\n[${elapsed()}] ${stepNo}. ${title}`)
 }
 
+const shellQuote = (bin: string, args: string[]) =>
+  [bin === kustomizeBin() ? 'kustomize' : bin, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+
+/** Runs (or, in dry-run, prints) an external command and reports how it ended; never throws on a failed exit. */
+async function tryCmd(bin: string, args: string[], opts: { quiet?: boolean; input?: string } = {}): Promise<{ ok: boolean; stdout: string; error: string }> {
+  console.log(`$ ${shellQuote(bin, args)}`)
+  if (dryRun) return { ok: true, stdout: '', error: '' }
+  const out = await $({ quiet: opts.quiet ?? false, input: opts.input, nothrow: true })`${bin} ${args}`
+  return { ok: out.exitCode === 0, stdout: out.exitCode === 0 ? out.stdout : '', error: `exit ${out.exitCode}: ${out.stderr.trim() || out.stdout.trim()}` }
+}
+
 /** Runs (or, in dry-run, prints) an external command; returns stdout. */
 async function cmd(bin: string, args: string[], opts: { quiet?: boolean; input?: string; allowFail?: boolean } = {}): Promise<string> {
-  const shown = [bin === kustomizeBin() ? 'kustomize' : bin, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
-  console.log(`$ ${shown}`)
-  if (dryRun) return ''
-  const p = $({ quiet: opts.quiet ?? false, input: opts.input, nothrow: true })`${bin} ${args}`
-  const out = await p
-  if (out.exitCode !== 0 && !opts.allowFail) throw new Error(`${shown} failed (exit ${out.exitCode}): ${out.stderr.trim() || out.stdout.trim()}`)
-  return out.exitCode === 0 ? out.stdout : ''
+  const r = await tryCmd(bin, args, opts)
+  if (!r.ok && !opts.allowFail) throw new Error(`${shellQuote(bin, args)} failed (${r.error})`)
+  return r.stdout
 }
 
 /** An in-process action (Kubernetes API call, git helper) — printed the same way in dry-run. */
@@ -92,9 +101,15 @@ const kustomizeBin = () => join(toolchainBinDir(), 'kustomize')
 
 async function preflight() {
   step('check Docker, kind and git')
-  const docker = await cmd('docker', ['info', '--format', '{{.ServerVersion}}'], { quiet: true, allowFail: true })
-  if (!dryRun && !docker.trim()) {
+  const info = await cmd('docker', ['info', '--format', '{{json .}}'], { quiet: true, allowFail: true })
+  if (!dryRun && !info.trim()) {
     throw new Error('Docker is not available ("docker info" failed). Install Docker and start it — or use the local profile, which needs no Docker: npm run cluster:local -- up')
+  }
+  if (!dryRun) {
+    dockerEngine = dockerEngineOf(JSON.parse(info))
+    console.log(`  Docker ${dockerEngine.version} (${dockerEngine.flavour})`)
+    // rootless Docker needs the git addresses set explicitly: say so before creating anything
+    if (dockerEngine.flavour === 'rootless') gitAddresses(dockerEngine.flavour, () => [])
   }
   const kind = await cmd('kind', ['version'], { quiet: true, allowFail: true })
   if (!dryRun && !kind.trim()) {
@@ -117,10 +132,28 @@ async function createCluster() {
   console.log(`  kubeconfig: ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} (kind also merged context kind-${clusterName} into your default kubeconfig)`)
 }
 
+/**
+ * `kind load docker-image` fails with "content digest not found" when Docker keeps images in its
+ * containerd image store (the default of Docker 29 and Docker Desktop): it exports every platform of
+ * the image, and a locally built one has content for one only. Then the image goes in as a
+ * single-platform archive instead (`docker image save --platform` + `kind load image-archive`).
+ */
 async function loadBackendImage() {
   step(`backend image ${backendImage}: build from the Dockerfile, load into kind`)
   await cmd('docker', ['build', '--tag', backendImage, '.'])
-  await cmd('kind', ['load', 'docker-image', backendImage, '--name', clusterName])
+  const direct = await tryCmd('kind', ['load', 'docker-image', backendImage, '--name', clusterName])
+  if (dryRun) console.log('  if that fails (Docker\'s containerd image store: "content digest not found"), load a single-platform archive instead:')
+  else if (direct.ok) return
+  else console.log(`  kind load docker-image failed (${direct.error.split('\n').find((l) => /not found|error/i.test(l)) ?? direct.error.split('\n')[0]}); loading a single-platform archive instead`)
+  const platform = (await cmd('docker', ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', backendImage], { quiet: true })).trim() || '<image platform>'
+  const archive = join(stateDir(), 'backend-image.tar')
+  if (!dryRun) mkdirSync(stateDir(), { recursive: true })
+  try {
+    await cmd('docker', ['image', 'save', '--platform', platform, '--output', archive, backendImage])
+    await cmd('kind', ['load', 'image-archive', archive, '--name', clusterName])
+  } finally {
+    if (!dryRun) rmSync(archive, { force: true })
+  }
 }
 
 function kubeConfig(): KubeConfig {
@@ -167,7 +200,9 @@ async function waitForArgoCD(timeoutMs = 600_000) {
 }
 
 async function installArgoCD() {
-  step(`Argo CD ${readPins().tools.argocd.version} (pinned) from ${argocdKustomization}: upstream install manifest, argocd.local ingress, insecure server`)
+  step(`Argo CD ${readPins().tools.argocd.version} (pinned) from ${argocdKustomization}: the vendored install manifest, Application health for the sync waves, argocd.local + argocd.localhost ingress, insecure server`)
+  // the manifest is committed (tests/repo/argocd-bootstrap.spec.ts keeps it equal to the pinned module's copy): no download
+  console.log(`  ${vendoredInstallPath} + ${argocdKustomization}/argocd-cm.yaml (resource.customizations.health.argoproj.io_Application)`)
   const rendered = await cmd(kustomizeBin(), ['build', argocdKustomization], { quiet: true })
   const objects = parseAllDocuments(rendered).map((d) => d.toJS() as KubernetesObject).filter(Boolean)
   await action(`server-side apply the ${dryRun ? '' : `${objects.length} `}rendered objects (Namespaces and CRDs first)`, () => serverSideApply(objects), undefined)
@@ -180,32 +215,72 @@ async function createSecrets(envFile: string) {
   await action(`server-side apply: ${describe.join('; ')}`, async () => applySecrets(kubeconfigFile(), secretObjects(PROFILE, readSecretInput(envFile, PROFILE, { generate: true }))), undefined)
 }
 
-/** The address kind's nodes reach the host on: the IPv4 gateway of the "kind" docker network. */
-async function kindGateway(): Promise<string> {
-  const override = process.env.ARK_KIND_GIT_LISTEN
-  if (override) return override
+// ---------------------------------------------------------------------------------------------
+// Where the git daemon listens on the host (bind) and the address Argo CD's pods are told (host)
+// are two settings: with Docker Engine on Linux both are the kind bridge's gateway, but with Docker
+// Desktop the bridge lives in a VM the host cannot bind, and pods reach the host as
+// host.docker.internal. Rootless Docker has no single right answer: it is configured explicitly.
+
+export type DockerEngine = { version: string; flavour: 'engine' | 'desktop' | 'rootless' }
+
+/** The facts of `docker info --format '{{json .}}'` that decide how the nodes reach the host. */
+export function dockerEngineOf(info: { ServerVersion?: string; OperatingSystem?: string; SecurityOptions?: string[] | null }): DockerEngine {
+  const version = info.ServerVersion ?? 'unknown'
+  if ((info.SecurityOptions ?? []).some((o) => /(^|,)name=rootless(,|$)/.test(o))) return { version, flavour: 'rootless' }
+  if (/Docker Desktop/i.test(info.OperatingSystem ?? '')) return { version, flavour: 'desktop' }
+  return { version, flavour: 'engine' }
+}
+
+let dockerEngine: DockerEngine | undefined
+
+export type GitAddresses = { bind: string[]; host: string; why: string }
+
+/**
+ * The git daemon's addresses. ARK_KIND_GIT_BIND (comma-separated) and ARK_KIND_GIT_HOST override
+ * either part. Docker Engine: every gateway address of the "kind" network (IPv4 and IPv6), advertised
+ * as the IPv4 one — pods cannot reach the host's loopback, and nothing beyond the host and its
+ * containers needs the daemon. Docker Desktop: loopback, advertised as host.docker.internal.
+ */
+export function gitAddresses(flavour: DockerEngine['flavour'], gateways: () => string[], env: NodeJS.ProcessEnv = process.env): GitAddresses {
+  const bindEnv = env.ARK_KIND_GIT_BIND?.split(',').map((a) => a.trim()).filter(Boolean)
+  const hostEnv = env.ARK_KIND_GIT_HOST?.trim()
+  if (bindEnv?.length && hostEnv) return { bind: bindEnv, host: hostEnv, why: 'ARK_KIND_GIT_BIND and ARK_KIND_GIT_HOST' }
+  if (flavour === 'rootless') {
+    throw new Error(
+      'rootless Docker: the kind network lives in rootlesskit\'s namespace, so neither its gateway nor the host\'s loopback is a given. ' +
+        'Set ARK_KIND_GIT_BIND (where git daemon listens on the host) and ARK_KIND_GIT_HOST (the address pods use), see docs/gitops.md "Git source off Linux"',
+    )
+  }
+  if (flavour === 'desktop') return { bind: bindEnv ?? ['127.0.0.1'], host: hostEnv || 'host.docker.internal', why: 'Docker Desktop: pods reach the host as host.docker.internal' }
+  const all = gateways()
+  const v4 = all.find((a) => !a.includes(':'))
+  if (!hostEnv && !v4) throw new Error(`no IPv4 gateway on the "kind" docker network (got "${all.join(' ')}"); set ARK_KIND_GIT_HOST to an address the nodes can reach`)
+  return { bind: bindEnv ?? all, host: hostEnv || v4!, why: 'Docker Engine: the gateways of the kind bridge' }
+}
+
+/** The gateway addresses of the "kind" docker network (IPv4 first). */
+async function kindGateways(): Promise<string[]> {
   const out = await cmd('docker', ['network', 'inspect', 'kind', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}'], { quiet: true })
-  if (dryRun) return '<kind network gateway>'
-  const v4 = out.split(/\s+/).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a))
-  if (!v4) throw new Error(`no IPv4 gateway on the "kind" docker network (got "${out.trim()}"); set ARK_KIND_GIT_LISTEN to an address the nodes can reach`)
-  return v4
+  if (dryRun) return ['<kind network IPv4 gateway>', '<kind network IPv6 gateway>']
+  return out.split(/\s+/).filter(Boolean).sort((a, b) => Number(a.includes(':')) - Number(b.includes(':')))
 }
 
 /**
  * `git daemon` serving the bare repository <base>/agent-ready-k8s (the recipe agreed with the
- * git-source owner, notes/from-local-cluster.md) read-only at git://<listen>:<port>/agent-ready-k8s.
+ * git-source owner, notes/from-local-cluster.md) read-only on every bind address, and the URL Argo CD
+ * is given: git://<host>:<port>/agent-ready-k8s.
  */
-export function gitDaemonCommand(base: string, listen: string, port: number): { args: string[]; url: string } {
+export function gitDaemonCommand(base: string, addresses: Pick<GitAddresses, 'bind' | 'host'>, port: number): { args: string[]; url: string } {
+  const host = addresses.host.includes(':') && !addresses.host.startsWith('[') ? `[${addresses.host}]` : addresses.host
   return {
-    args: ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${base}`, `--listen=${listen}`, `--port=${port}`, base],
-    url: `git://${listen}:${port}/agent-ready-k8s`,
+    args: ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${base}`, ...addresses.bind.map((a) => `--listen=${a}`), `--port=${port}`, base],
+    url: `git://${host}:${port}/agent-ready-k8s`,
   }
 }
 
-/**
- * git daemon serving the bare repo. It listens on the kind network's gateway, not 0.0.0.0: pods
- * cannot reach the host's loopback, and nothing beyond the host and its containers needs it.
- */
+/** An address to probe a listener bound to `bind` on (the wildcard addresses are probed on loopback). */
+const probeAddress = (bind: string) => (bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '::1' : bind)
+
 async function serveGitSource(state: KindState): Promise<KindState['git']> {
   step("git source: this checkout's gitops/ + helm/ in a bare repo, served by git daemon for the cluster")
   const src = await action(`ensureGitSource(${relative(repoRoot, join(stateDir(), 'git'))}) — snapshot of gitops/ and helm/ as branch main`, () => ensureGitSource(join(stateDir(), 'git')), {
@@ -214,8 +289,15 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
     revision: 'main',
     workClone: join(stateDir(), 'git', 'work'),
   })
-  const listen = await kindGateway()
-  const { args, url: daemonUrl } = gitDaemonCommand(join(stateDir(), 'git'), listen, GIT_DAEMON_PORT)
+  let gateways: string[] = []
+  const needGateways = (dockerEngine?.flavour ?? 'engine') === 'engine' && !(process.env.ARK_KIND_GIT_BIND && process.env.ARK_KIND_GIT_HOST)
+  if (needGateways) gateways = await kindGateways()
+  const addresses = gitAddresses(dockerEngine?.flavour ?? 'engine', () => gateways)
+  console.log(`  bind ${addresses.bind.join(', ')} · advertised to Argo CD as ${addresses.host} (${addresses.why})`)
+  if (dryRun) {
+    console.log('  Docker Desktop: bind 127.0.0.1, advertised as host.docker.internal · rootless Docker: set ARK_KIND_GIT_BIND and ARK_KIND_GIT_HOST (docs/gitops.md)')
+  }
+  const { args, url: daemonUrl } = gitDaemonCommand(join(stateDir(), 'git'), addresses, GIT_DAEMON_PORT)
   if (state.gitDaemon && isAlive(state.gitDaemon)) {
     console.log(`  git daemon already running (pid ${state.gitDaemon.pid})`)
   } else {
@@ -223,7 +305,7 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
     if (!dryRun) {
       state.gitDaemon = startProcess({ name: 'git-daemon', cmd: 'git', args, log: join(stateDir(), 'logs', 'git-daemon.log') })
       writeState(state)
-      await waitForPort(GIT_DAEMON_PORT, { host: listen, timeoutMs: 10_000, proc: state.gitDaemon })
+      await waitForPort(GIT_DAEMON_PORT, { host: probeAddress(addresses.bind[0]), timeoutMs: 10_000, proc: state.gitDaemon })
     }
   }
   console.log(`  Argo CD reads ${daemonUrl} (branch ${src.revision})`)
@@ -243,7 +325,7 @@ async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
 }
 
 const urls = {
-  'Argo CD': "curl -H 'Host: argocd.local' http://127.0.0.1/   (or http://argocd.local with an /etc/hosts entry)",
+  'Argo CD': "http://argocd.localhost/ in a browser (*.localhost is loopback) · curl -H 'Host: argocd.local' http://127.0.0.1/ (http://argocd.local needs an /etc/hosts entry)",
   podinfo: "curl -H 'Host: demo.localhost' http://127.0.0.1/",
   'backend API': "curl -H 'Host: api.localhost' http://127.0.0.1/health",
 }
@@ -251,7 +333,7 @@ const urls = {
 function printSummary() {
   step('ready')
   for (const [name, how] of Object.entries(urls)) console.log(`  ${name.padEnd(12)} ${how}`)
-  console.log(`  Argo CD admin password:\n    kubectl --kubeconfig ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} -n argocd get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`)
+  console.log(`  Argo CD login: user admin, password from\n    kubectl --kubeconfig ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} -n argocd get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`)
   console.log(`  conformance: npm run conformance   (kubeconfig context kind-${clusterName})`)
 }
 
