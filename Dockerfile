@@ -1,14 +1,17 @@
-# syntax=docker/dockerfile:1
 # Image of the backend API (AdonisJS 7). Multi-stage:
 #   deps      – every dependency of the npm workspace (npm ci), needed to compile
 #   build     – `node ace build` in backend/ → backend/build (compiled JS, ace.js, package.json)
 #   prod-deps – production dependencies only
 #   runtime   – slim Node 24, non-root, the build output + production node_modules
 # tests/repo/docker-build.spec.ts runs the build stage's commands and the runtime CMD without Docker.
+# No "# syntax=" line: BuildKit's built-in Dockerfile frontend covers every instruction used here,
+# so no unpinned frontend image is pulled.
 #
-# Base image pinned to an exact tag: the same Node 24 release the repository uses (package.json
-# devDependency "node"). Pin it by digest too in a registry you control (see docs/gitops.md).
-ARG NODE_IMAGE=node:24.9.0-bookworm-slim
+# Base image pinned to an exact tag AND its digest (the multi-platform index Docker Hub published for
+# that tag): the same Node 24 release the repository uses (package.json devDependency "node"). The
+# digest makes the build reproducible even when the tag is re-pushed; Dependabot proposes updates
+# (.github/dependabot.yml) and tests/repo/docker-build.spec.ts refuses a FROM without a digest.
+ARG NODE_IMAGE=node:24.9.0-bookworm-slim@sha256:62609e66054203c83bc10f262f50d1affd898b7bcf44e0766c530f74432c3a6c
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parse } from 'yaml'
-import { toolPath } from '../../scripts/lib/toolchain.ts'
+import { readPins, toolPath } from '../../scripts/lib/toolchain.ts'
 
 const WORKFLOWS = '.github/workflows'
 
@@ -245,6 +245,20 @@ test.group('GitHub Actions workflows', () => {
     const kindConfig = parse(await readFile(conformance.env!.KIND_CONFIG, 'utf8')) as { name: string; nodes: { image: string }[] }
     assert.equal(kindConfig.name, conformance.env!.KIND_CLUSTER_NAME)
     for (const node of kindConfig.nodes) assert.match(node.image, /^kindest\/node:v1\.34\.\d+@sha256:[a-f0-9]{64}$/)
+  })
+
+  test('the kind job builds its tools on the Go pins.json requires, with a module/build cache', async ({ assert }) => {
+    const kind = (await load(join(WORKFLOWS, 'conformance.yml'))).jobs.kind.steps!
+    const setupGo = kind.find((s) => s.uses?.startsWith('actions/setup-go@'))
+    assert.exists(setupGo, 'the kind job has no actions/setup-go')
+    assert.equal(setupGo!.with!['go-version'], readPins().go.minimum)
+    assert.equal(setupGo!.with!.cache, true)
+    assert.equal(setupGo!.with!['cache-dependency-path'], 'scripts/toolchain/pins.json')
+    const at = (pred: (s: { uses?: string; run?: string }) => boolean) => kind.findIndex(pred)
+    assert.isBelow(at((s) => s.uses?.startsWith('actions/setup-go@') ?? false), at((s) => s.run === 'npm run cluster:up'))
+    // kind-action on its node24 release (v1.13.0 was the first)
+    const kindAction = kind.find((s) => s.uses?.startsWith('helm/kind-action@'))!
+    assert.match((await readFile(join(WORKFLOWS, 'conformance.yml'), 'utf8')).split('\n').find((l) => l.includes(kindAction.uses!))!, /# v1\.(1[3-9]|[2-9]\d)\.\d+/)
   })
 
   test('least privilege: nothing at the top, each job states its permissions, only sign gets id-token', async ({ assert }) => {

@@ -38,10 +38,10 @@ app.kubernetes.io/part-of: agent-ready-k8s
 {{- end }}
 {{- end }}
 
-{{/* image reference: digest wins over tag, so a digest pin is exact. */}}
+{{/* image reference: with a digest, repository:tag@digest (the runtime pulls by digest; the tag names it). */}}
 {{- define "backend.image" -}}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s:%s@%s" .Values.image.repository .Values.image.tag .Values.image.digest }}
 {{- else }}
 {{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
 {{- end }}

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parse } from 'yaml'
+import { parseDockerfile } from './dockerfile.ts'
 import { docsOf, helm, type Doc } from './helm.ts'
 
 export type Problem = { file: string; message: string }
@@ -282,3 +283,33 @@ export function undocumentedKnobs(text: string): string[] {
 }
 
 export { relative }
+
+// ---------------------------------------------------------------------------------------------
+// Digest pins: an image reference names its tag (for people and Dependabot) AND the sha256 digest
+// of what was reviewed (for the runtime), so a re-pushed tag cannot change what runs.
+
+const digestPinned = (image: string) => /^[^@\s]+:[\w][\w.-]*@sha256:[a-f0-9]{64}$/.test(image)
+
+/** Image references without tag@sha256. `exempt` names repositories built here (no registry digest). */
+export function digestProblems(refs: { file: string; where: string; image: string }[], exempt: string[] = []): Problem[] {
+  return refs
+    .filter(({ image }) => !exempt.some((repo) => image === repo || image.startsWith(`${repo}:`) || image.startsWith(`${repo}@`)))
+    .filter(({ image }) => !digestPinned(image))
+    .map(({ file, where, image }) => ({ file, message: `${where}: image ${image} is not pinned as tag@sha256:<digest>` }))
+}
+
+/** The images a Dockerfile pulls: every FROM that is not an earlier stage, and a `# syntax=` frontend. */
+export function dockerfileImages(file: string, text: string): { file: string; where: string; image: string }[] {
+  // parser directives are the leading "# name=value" lines; the first other line ends them
+  let syntax: string | undefined
+  for (const line of text.split('\n')) {
+    const m = /^#\s*(\w+)\s*=\s*(\S+)\s*$/.exec(line)
+    if (!m) break
+    if (m[1].toLowerCase() === 'syntax') syntax = m[2]
+  }
+  const { stages } = parseDockerfile(text)
+  const images = stages
+    .filter((s, i) => !stages.slice(0, i).some((earlier) => earlier.name === s.from))
+    .map((s) => ({ file, where: `FROM of stage ${s.name}`, image: s.from }))
+  return syntax ? [{ file, where: 'the # syntax= frontend', image: syntax }, ...images] : images
+}
