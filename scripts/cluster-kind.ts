@@ -36,8 +36,18 @@ const PROFILE = 'kind'
 const clusterConfig = 'gitops/bootstrap/kind/cluster.yaml'
 const argocdKustomization = 'gitops/bootstrap/argocd'
 const clusterName: string = parse(readFileSync(join(repoRoot, clusterConfig), 'utf8')).name
-const backendValues = parse(readFileSync(join(repoRoot, 'helm/backend/values.yaml'), 'utf8'))
-const backendImage = `${backendValues.image.repository}:${backendValues.image.tag}`
+
+/**
+ * What the kind profile's backend runs: the image backend-ci promoted into values-kind.yaml
+ * (repository, tag, digest: pulled by the cluster), or else the chart default, built here from the
+ * Dockerfile and loaded into kind.
+ */
+export function backendImagePlan(defaults: { image: { repository: string; tag: string } }, kind: { image?: { repository?: string; tag?: string; digest?: string } } | null): { source: 'registry' | 'local'; image: string } {
+  const image = { ...defaults.image, ...(kind?.image ?? {}) }
+  return image.digest ? { source: 'registry', image: `${image.repository}:${image.tag}@${image.digest}` } : { source: 'local', image: `${image.repository}:${image.tag}` }
+}
+const readValues = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8'))
+const backendImage = backendImagePlan(readValues('helm/backend/values.yaml'), readValues('helm/backend/values-kind.yaml'))
 const GIT_DAEMON_PORT = 9418
 
 type KindState = {
@@ -139,17 +149,22 @@ async function createCluster() {
  * single-platform archive instead (`docker image save --platform` + `kind load image-archive`).
  */
 async function loadBackendImage() {
-  step(`backend image ${backendImage}: build from the Dockerfile, load into kind`)
-  await cmd('docker', ['build', '--tag', backendImage, '.'])
-  const direct = await tryCmd('kind', ['load', 'docker-image', backendImage, '--name', clusterName])
+  if (backendImage.source === 'registry') {
+    step(`backend image ${backendImage.image}: promoted by backend-ci (helm/backend/values-kind.yaml), pulled by the cluster by digest — nothing built here`)
+    return
+  }
+  const image = backendImage.image
+  step(`backend image ${image}: build from the Dockerfile, load into kind`)
+  await cmd('docker', ['build', '--tag', image, '.'])
+  const direct = await tryCmd('kind', ['load', 'docker-image', image, '--name', clusterName])
   if (dryRun) console.log('  if that fails (Docker\'s containerd image store: "content digest not found"), load a single-platform archive instead:')
   else if (direct.ok) return
   else console.log(`  kind load docker-image failed (${direct.error.split('\n').find((l) => /not found|error/i.test(l)) ?? direct.error.split('\n')[0]}); loading a single-platform archive instead`)
-  const platform = (await cmd('docker', ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', backendImage], { quiet: true })).trim() || '<image platform>'
+  const platform = (await cmd('docker', ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image], { quiet: true })).trim() || '<image platform>'
   const archive = join(stateDir(), 'backend-image.tar')
   if (!dryRun) mkdirSync(stateDir(), { recursive: true })
   try {
-    await cmd('docker', ['image', 'save', '--platform', platform, '--output', archive, backendImage])
+    await cmd('docker', ['image', 'save', '--platform', platform, '--output', archive, image])
     await cmd('kind', ['load', 'image-archive', archive, '--name', clusterName])
   } finally {
     if (!dryRun) rmSync(archive, { force: true })

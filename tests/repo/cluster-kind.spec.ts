@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { dockerEngineOf, gitAddresses, gitDaemonCommand } from '../../scripts/cluster-kind.ts'
+import { backendImagePlan, dockerEngineOf, gitAddresses, gitDaemonCommand } from '../../scripts/cluster-kind.ts'
 import { ensureGitSource, headRevision } from '../../scripts/lib/git-source.ts'
 import { freePort, startProcess, stopProcess, waitForPort } from '../../scripts/lib/supervisor.ts'
 
@@ -168,5 +168,19 @@ test.group('cluster:up · where the git daemon listens, and what Argo CD is told
     assert.equal(gitAddresses('engine', gateways, { ARK_KIND_GIT_BIND: '0.0.0.0' }).host, '172.18.0.1')
     assert.deepEqual(gitAddresses('engine', gateways, { ARK_KIND_GIT_HOST: 'my-host.lan' }), { bind: ['172.18.0.1', 'fc00:f853:ccd:e793::1'], host: 'my-host.lan', why: 'Docker Engine: the gateways of the kind bridge' })
     assert.deepEqual(gitAddresses('desktop', none, { ARK_KIND_GIT_BIND: '0.0.0.0, ::' }).bind, ['0.0.0.0', '::'])
+  })
+})
+
+test.group('cluster:up · which backend image', () => {
+  const defaults = { image: { repository: 'agent-ready-k8s/backend', tag: '1.0.0' } }
+
+  test('no promoted image in values-kind.yaml: the chart default, built and loaded here', ({ assert }) => {
+    assert.deepEqual(backendImagePlan(defaults, { replicaCount: 2 } as never), { source: 'local', image: 'agent-ready-k8s/backend:1.0.0' })
+    assert.deepEqual(backendImagePlan(defaults, null), { source: 'local', image: 'agent-ready-k8s/backend:1.0.0' })
+  })
+
+  test('an image promoted by backend-ci: pulled by digest, nothing built', ({ assert }) => {
+    const promoted = { image: { repository: 'ghcr.io/acme/agent-ready-k8s/backend', tag: `main-${'a'.repeat(40)}`, digest: `sha256:${'b'.repeat(64)}` } }
+    assert.deepEqual(backendImagePlan(defaults, promoted), { source: 'registry', image: `ghcr.io/acme/agent-ready-k8s/backend:main-${'a'.repeat(40)}@sha256:${'b'.repeat(64)}` })
   })
 })

@@ -88,7 +88,8 @@ function writeJobsNotLimitedToPush(workflow: Workflow): string[] {
   const problems: string[] = []
   for (const [id, job] of Object.entries(workflow.jobs)) {
     const writes = Object.entries(typeof job.permissions === 'object' ? job.permissions : {}).filter(([, level]) => level === 'write')
-    if (writes.length > 0 && job.if !== "github.event_name == 'push'") {
+    // push only; narrowing further to one ref (promote: main) is allowed, widening is not
+    if (writes.length > 0 && !/^github\.event_name == 'push'( && github\.ref == '[^']+')?$/.test(job.if ?? '')) {
       for (const [scope] of writes) problems.push(`${id}: ${scope}: write (if: ${job.if ?? 'none'})`)
     }
   }
@@ -271,14 +272,14 @@ test.group('GitHub Actions workflows', () => {
         const permissions = job.permissions as Record<string, string>
         for (const [scope, level] of Object.entries(permissions)) {
           if (level === 'write') {
-            const allowed: Record<string, string[]> = { 'id-token': ['sign'], packages: ['build-and-push', 'sign'], checks: ['kind', 'local'] }
+            const allowed: Record<string, string[]> = { 'id-token': ['sign'], packages: ['build-and-push', 'sign'], checks: ['kind', 'local'], contents: ['promote'] }
             assert.include(allowed[scope] ?? [], id, `${file} job ${id}: ${scope}: write is not needed there`)
           }
         }
       }
     }
     const ci = await load(join(WORKFLOWS, 'backend-ci.yml'))
-    assert.deepEqual(Object.keys(ci.jobs), ['test', 'build', 'build-and-push', 'sign'])
+    assert.deepEqual(Object.keys(ci.jobs), ['test', 'build', 'build-and-push', 'sign', 'promote'])
     assert.equal((ci.jobs.sign.permissions as Record<string, string>)['id-token'], 'write')
     assert.deepEqual(writeJobsNotLimitedToPush(ci), [])
     // push events come only from main and release tags
@@ -329,6 +330,28 @@ test.group('GitHub Actions workflows', () => {
     assert.equal(pushOf(ci.jobs.build), false)
     assert.equal(ci.jobs.build.if, "github.event_name == 'pull_request'")
     assert.include(String(ci.jobs['build-and-push'].steps!.find((s) => s.uses?.startsWith('docker/metadata-action@'))!.with!.tags), 'prefix=main-')
+  })
+
+  test('backend-ci promotes the verified image to the kind values: main pushes only, after sign, the one writer', async ({ assert }) => {
+    const ci = await load(join(WORKFLOWS, 'backend-ci.yml'))
+    const promote = ci.jobs.promote as Job & { env?: Record<string, string>; concurrency?: { group: string; 'cancel-in-progress': boolean } }
+    assert.sameMembers([promote.needs].flat() as string[], ['build-and-push', 'sign'])
+    assert.equal(promote.if, "github.event_name == 'push' && github.ref == 'refs/heads/main'")
+    assert.deepEqual(promote.permissions, { contents: 'write' })
+    assert.equal(promote.concurrency?.['cancel-in-progress'], false)
+    assert.equal(promote.env?.TAG, 'main-${{ github.sha }}')
+    assert.equal(promote.env?.DIGEST, '${{ needs.build-and-push.outputs.digest }}')
+    const script = promote.steps!.map((s) => s.run ?? '').join('\n')
+    assert.include(script, 'node scripts/promote-image.ts "$IMAGE" --tag "$TAG" --digest "$DIGEST"')
+    assert.include(script, 'git push --quiet origin HEAD:main')
+    // no package install in the job that holds a write token
+    assert.notMatch(script, /npm (ci|install)/)
+    // the only job that keeps a token in the checkout
+    for (const [id, job] of Object.entries(ci.jobs)) {
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/checkout@')) assert.equal(step.with?.['persist-credentials'], id === 'promote', `job ${id}: persist-credentials`)
+      }
+    }
   })
 
   test('conformance uploads its reports and publishes the JUnit even when checks fail', async ({ assert }) => {
