@@ -12,12 +12,15 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { pinnedModuleDir } from './lib/go-module.ts'
 import { repoRoot } from './lib/local-state.ts'
-import { readPins } from './lib/toolchain.ts'
+import { readPins, type GoToolPin } from './lib/toolchain.ts'
+
+/** Argo CD's pin: a Go module (its zip carries manifests/install.yaml). */
+const argocdPin = () => readPins().tools.argocd as GoToolPin
 
 export const vendoredInstallPath = 'gitops/bootstrap/argocd/argocd-install.yaml'
 
 /** The line that ends the header; everything after it is the module's install.yaml unchanged. */
-export const upstreamMarker = (version: string) => `# ---- manifests/install.yaml of ${readPins().tools.argocd.module}@${version}, unchanged, below this line ----`
+export const upstreamMarker = (version: string) => `# ---- manifests/install.yaml of ${argocdPin().module}@${version}, unchanged, below this line ----`
 
 /** The committed file for a version: the header, then the upstream bytes. */
 export function vendoredInstall(version: string, upstream: string): string {
@@ -42,12 +45,12 @@ export function vendoredInstall(version: string, upstream: string): string {
 }
 
 export async function upstreamInstall(version: string): Promise<string> {
-  const dir = await pinnedModuleDir(readPins().tools.argocd.module, version)
+  const dir = await pinnedModuleDir(argocdPin().module, version)
   return readFileSync(join(dir, 'manifests', 'install.yaml'), 'utf8')
 }
 
 async function main() {
-  const version = readPins().tools.argocd.version
+  const version = argocdPin().version
   const text = vendoredInstall(version, await upstreamInstall(version))
   writeFileSync(join(repoRoot, vendoredInstallPath), text)
   console.log(`${vendoredInstallPath}: Argo CD ${version} (${Buffer.byteLength(text)} bytes)`)
