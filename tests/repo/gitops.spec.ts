@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import {
   applicationPinProblems, chartPinProblems, clusterScopeProblems, gitopsManifests, latestTagProblems, lintProblems,
-  loadProjects, projectProblems, renderedImageProblems, schemaProblems, show, walk,
+  committedSourceURL, loadProjects, projectProblems, renderedImageProblems, schemaProblems, show, sourcePermitted, sourceSettingForms, walk,
 } from './support/checks.ts'
 import { backendRenderings, docsOf, renderApps, template, type Doc } from './support/helm.ts'
 import { secretProblems } from './support/secret-scan.ts'
@@ -138,18 +138,66 @@ test.group('gitops · projects and pins', () => {
     assert.equal(show(clusterScopeProblems(root, 'tenant-apps', await backendDocs())), '')
   })
 
-  test('AppProjects are the roadmap\'s: platform, infrastructure, tenant-apps with restricted sources', ({ assert }) => {
+  test('AppProjects are the roadmap\'s: platform, infrastructure, tenant-apps, each confined', ({ assert }) => {
     const projects = loadProjects(root)
     assert.deepEqual([...projects.keys()].sort(), ['infrastructure', 'platform', 'tenant-apps'])
-    const ns = (p: string) => projects.get(p)!.object.spec.destinations.map((d: { namespace: string }) => d.namespace)
-    assert.includeMembers(ns('platform'), ['ingress-nginx', 'cert-manager'])
+    const spec = (p: string) => projects.get(p)!.object.spec
+    const ns = (p: string) => spec(p).destinations.map((d: { namespace: string }) => d.namespace)
+    assert.deepEqual(ns('platform'), ['ingress-nginx', 'cert-manager', 'argocd'])
     assert.deepEqual(ns('infrastructure'), ['demo-platform'])
     assert.deepEqual(ns('tenant-apps'), ['tenant-*'])
-    assert.deepEqual(projects.get('platform')!.object.spec.clusterResourceWhitelist, [{ group: '*', kind: '*' }])
-    for (const p of ['infrastructure', 'tenant-apps']) {
-      assert.deepEqual(projects.get(p)!.object.spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace' }], p)
+    // no cluster-scoped object at all for data services and tenants: not even a Namespace
+    assert.deepEqual(spec('infrastructure').clusterResourceWhitelist, [])
+    assert.deepEqual(spec('tenant-apps').clusterResourceWhitelist, [])
+    // the platform names each cluster-scoped kind it needs: no wildcard
+    const platformKinds = spec('platform').clusterResourceWhitelist.map((r: { group: string; kind: string }) => `${r.group}/${r.kind}`)
+    assert.includeMembers(platformKinds, ['/Namespace', 'rbac.authorization.k8s.io/ClusterRole', 'networking.k8s.io/IngressClass'])
+    for (const k of platformKinds) assert.notMatch(k, /[*?]/, k)
+  })
+
+  test('each project names exactly the configured repository and the pinned chart repositories: no pattern, no fork', ({ assert }) => {
+    const charts = parse(read('gitops/apps/values.yaml')).apps
+    const chartRepos = (project: string) =>
+      Object.values(charts as Record<string, any>).filter((a) => a.project === project && a.chart).map((a) => a.chart.repoURL).sort()
+    for (const url of [committedSourceURL(root), ...sourceSettingForms]) {
+      const projects = loadProjects(root, url)
+      for (const [name, { object }] of projects) {
+        for (const repo of object.spec.sourceRepos) assert.notMatch(repo, /[*?[]/, `${name}: ${repo}`)
+        const inRepo = name === 'infrastructure' ? [] : [url]
+        assert.deepEqual([...object.spec.sourceRepos].sort(), [...chartRepos(name), ...inRepo].sort(), `${name} for ${url}`)
+      }
+      // a fork, another git host or another local path is refused
+      const tenant = projects.get('tenant-apps')!.object
+      for (const other of ['https://github.com/attacker/agent-ready-k8s.git', 'git://evil.example/agent-ready-k8s', 'file:///tmp/agent-ready-k8s']) {
+        if (other !== url) assert.isFalse(sourcePermitted(tenant, other), `${other} allowed for ${url}`)
+      }
     }
-    for (const [name, { object }] of projects) assert.notInclude(object.spec.sourceRepos, '*', name)
+  })
+
+  test('the root app creates the non-platform namespaces with Pod Security labels; only platform apps create their own', async ({ assert }) => {
+    const expected = {
+      kind: { 'demo-platform': 'baseline', 'tenant-backend': 'restricted', 'tenant-demo': 'restricted' },
+      local: { 'tenant-backend': 'restricted' },
+    }
+    for (const profile of ['kind', 'local'] as const) {
+      const docs = await renderApps(root, profile)
+      const namespaces = docs.filter((d) => d.object.kind === 'Namespace').map((d) => d.object)
+      const levels = Object.fromEntries(namespaces.map((n) => [n.metadata.name, n.metadata.labels['pod-security.kubernetes.io/enforce']]))
+      assert.deepEqual(levels, expected[profile], profile)
+      for (const n of namespaces) assert.equal(n.metadata.annotations['argocd.argoproj.io/sync-wave'], '-3')
+      for (const { object: app } of docs.filter((d) => d.object.kind === 'Application')) {
+        const creates = (app.spec.syncPolicy.syncOptions ?? []).includes('CreateNamespace=true')
+        assert.equal(creates, app.spec.project === 'platform', `${profile}/${app.metadata.name}`)
+      }
+    }
+  })
+
+  test('a Namespace or ClusterRole in a tenant or infrastructure chart is refused by its project (offline twin of the live Block 1 check)', ({ assert }) => {
+    const sneaky: Doc[] = [
+      { file: 'probe.yaml', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } } },
+      { file: 'probe.yaml', object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'probe' } } },
+    ]
+    for (const project of ['tenant-apps', 'infrastructure']) assert.lengthOf(clusterScopeProblems(root, project, sneaky), 2, project)
   })
 
   test('every chart version is pinned, to the roadmap\'s versions', async ({ assert }) => {

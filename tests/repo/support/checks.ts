@@ -8,6 +8,7 @@ import { join, relative } from 'node:path'
 import { parse } from 'yaml'
 import { parseDockerfile } from './dockerfile.ts'
 import { docsOf, helm, type Doc } from './helm.ts'
+import { appProjects } from '../../../scripts/lib/gitops-apply.ts'
 
 export type Problem = { file: string; message: string }
 export const show = (ps: Problem[]) => ps.map((p) => `${p.file}: ${p.message}`).join('\n')
@@ -126,12 +127,25 @@ export function clusterKindPermitted(project: Record<string, any>, group: string
   )
 }
 
-export function loadProjects(root: string): Map<string, { file: string; object: Record<string, any> }> {
-  const projects = new Map<string, { file: string; object: Record<string, any> }>()
+/**
+ * The AppProjects as bootstrap applies them (scripts/lib/gitops-apply.ts appProjects): the
+ * committed source URL replaced by `repoURL` (default: the committed one), each with its file.
+ */
+export function loadProjects(root: string, repoURL?: string): Map<string, { file: string; object: Record<string, any> }> {
+  const files = new Map<string, string>()
   for (const doc of walk(root, 'gitops/projects').flatMap((f) => docsOf(readFileSync(join(root, f), 'utf8'), f))) {
-    if (doc.object.kind === 'AppProject') projects.set(doc.object.metadata.name, doc)
+    if (doc.object.kind === 'AppProject') files.set(doc.object.metadata.name, doc.file)
+  }
+  const projects = new Map<string, { file: string; object: Record<string, any> }>()
+  for (const object of appProjects(repoURL ?? committedSourceURL(root), root)) {
+    if (object.kind === 'AppProject') projects.set(object.metadata.name, { file: files.get(object.metadata.name) ?? 'gitops/projects', object })
   }
   return projects
+}
+
+/** root-app.yaml's committed repoURL: the one source setting as the repository ships it. */
+export function committedSourceURL(root: string): string {
+  return parse(readFileSync(join(root, 'gitops/bootstrap/root-app.yaml'), 'utf8')).spec.source.repoURL
 }
 
 /** Sample URLs of the one source setting in each of its three forms (see docs/gitops.md). */
@@ -143,37 +157,39 @@ export const sourceSettingForms = [
 
 /**
  * Every Application's project exists, allows its destination and its source. `inRepoURLs` are the
- * forms the one source setting takes; an Application whose repoURL is one of them is checked with each.
+ * forms the one source setting takes: for each, the projects are loaded as bootstrap applies them
+ * for that URL, and an in-repo Application (path under helm/ or gitops/) is checked with it.
  */
 export function projectProblems(root: string, applications: Doc[], inRepoURLs: string[] = sourceSettingForms): Problem[] {
-  const projects = loadProjects(root)
   const problems: Problem[] = []
-  for (const { file, object: app } of applications) {
-    if (app.kind !== 'Application') continue
-    const name = app.metadata?.name
-    const project = projects.get(app.spec?.project)
-    if (!project) {
-      problems.push({ file, message: `Application ${name}: project "${app.spec?.project}" is not defined in gitops/projects/` })
-      continue
-    }
-    const { server, namespace } = app.spec.destination ?? {}
-    if (!destinationPermitted(project.object, server, namespace)) {
-      problems.push({
-        file,
-        message: `Application ${name}: destination ${server} namespace "${namespace}" is not allowed by AppProject ${project.object.metadata.name} (${project.file})`,
-      })
-    }
-    const sources = [app.spec.source, ...(app.spec.sources ?? [])].filter(Boolean)
-    for (const source of sources) {
-      const urls = inRepoURLs.includes(source.repoURL) || source.path?.startsWith('helm/') || source.path?.startsWith('gitops/') ? inRepoURLs : [source.repoURL]
-      for (const url of urls) {
-        if (!sourcePermitted(project.object, url)) {
-          problems.push({ file, message: `Application ${name}: source ${url} is not in sourceRepos of AppProject ${project.object.metadata.name} (${project.file})` })
+  for (const url of inRepoURLs) {
+    const projects = loadProjects(root, url)
+    for (const { file, object: app } of applications) {
+      if (app.kind !== 'Application') continue
+      const name = app.metadata?.name
+      const project = projects.get(app.spec?.project)
+      if (!project) {
+        problems.push({ file, message: `Application ${name}: project "${app.spec?.project}" is not defined in gitops/projects/` })
+        continue
+      }
+      const { server, namespace } = app.spec.destination ?? {}
+      if (!destinationPermitted(project.object, server, namespace)) {
+        problems.push({
+          file,
+          message: `Application ${name}: destination ${server} namespace "${namespace}" is not allowed by AppProject ${project.object.metadata.name} (${project.file})`,
+        })
+      }
+      const sources = [app.spec.source, ...(app.spec.sources ?? [])].filter(Boolean)
+      for (const source of sources) {
+        const inRepo = source.path?.startsWith('helm/') || source.path?.startsWith('gitops/') || inRepoURLs.includes(source.repoURL)
+        const checked = inRepo ? url : source.repoURL
+        if (!sourcePermitted(project.object, checked)) {
+          problems.push({ file, message: `Application ${name}: source ${checked} is not in sourceRepos of AppProject ${project.object.metadata.name} (${project.file})` })
         }
       }
     }
   }
-  return problems
+  return [...new Map(problems.map((p) => [`${p.file}: ${p.message}`, p])).values()]
 }
 
 const clusterScopedKinds = new Set([
