@@ -5,8 +5,8 @@
  *       server-side applies appProjects(repoURL), then gitops/bootstrap/root-app.yaml with THE one
  *       source setting (repoURL + targetRevision) and the profile parameter replaced.
  *   appProjects(repoURL, root?)                              -> AppProject objects
- *       gitops/projects/*.yaml with the committed source URL (root-app.yaml's repoURL) replaced by
- *       the configured one, so each project names exactly the repository Argo CD reads.
+ *       gitops/projects/*.yaml with the placeholder SOURCE_REPO_PLACEHOLDER in sourceRepos replaced
+ *       by the configured repoURL, so each project names exactly the repository Argo CD reads.
  *   expectedApplications(profile)                            -> string[]
  *       "root" + the apps gitops/apps/values.yaml lists for that profile
  *   waitForApplications({ kubeconfig, names, timeoutMs, onProgress?, signal? }) -> Promise<AppStatus[]>
@@ -62,15 +62,10 @@ type RootApp = KubernetesObject & {
   spec: { source: { repoURL: string; targetRevision: string; helm?: { parameters?: { name: string; value: string; forceString?: boolean }[] } } }
 }
 
-function committedRootApp(root = repoRoot): RootApp {
-  const [app] = yamlObjects(join(root, 'gitops', 'bootstrap', 'root-app.yaml')) as RootApp[]
-  if (!app) throw new Error('gitops/bootstrap/root-app.yaml holds no Application')
-  return app
-}
-
 /** The root Application with the one source setting and the profile filled in. */
 export function rootApplication(opts: { repoURL: string; revision: string; profile: string }): RootApp {
-  const root = committedRootApp()
+  const [root] = yamlObjects(join(repoRoot, 'gitops', 'bootstrap', 'root-app.yaml')) as RootApp[]
+  if (!root) throw new Error('gitops/bootstrap/root-app.yaml holds no Application')
   root.spec.source.repoURL = opts.repoURL
   root.spec.source.targetRevision = opts.revision
   const params = (root.spec.source.helm ??= {}).parameters ??= []
@@ -82,19 +77,20 @@ export function rootApplication(opts: { repoURL: string; revision: string; profi
 
 export type AppProjectObject = KubernetesObject & { metadata: { name: string }; spec: { sourceRepos?: string[] } & Record<string, unknown> }
 
+/** How gitops/projects name this repository: only root-app.yaml names it (the one source setting). */
+export const SOURCE_REPO_PLACEHOLDER = '$SOURCE_REPO_URL'
+
 /**
- * The AppProjects as applied: the committed files name this repository by root-app.yaml's
- * committed repoURL (the one source setting); that entry becomes the configured URL, so a project
+ * The AppProjects as applied: the placeholder entry becomes the configured repoURL, so a project
  * allows exactly the repository Argo CD reads and no fork, mirror or local path besides it.
  */
 export function appProjects(repoURL: string, root = repoRoot): AppProjectObject[] {
-  const committed = committedRootApp(root).spec.source.repoURL
   const dir = join(root, 'gitops', 'projects')
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .flatMap((f) => yamlObjects(join(dir, f)) as AppProjectObject[])
-    .map((p) => ({ ...p, spec: { ...p.spec, sourceRepos: p.spec.sourceRepos?.map((r) => (r === committed ? repoURL : r)) } }))
+    .map((p) => ({ ...p, spec: { ...p.spec, sourceRepos: p.spec.sourceRepos?.map((r) => (r === SOURCE_REPO_PLACEHOLDER ? repoURL : r)) } }))
 }
 
 export async function applyGitops(opts: { kubeconfig: string; repoURL: string; revision: string; profile: string }): Promise<void> {

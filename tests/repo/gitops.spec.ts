@@ -18,6 +18,7 @@ import { secretProblems } from './support/secret-scan.ts'
 import { crdProblems } from './support/argocd-module.ts'
 import { kubeStrictProblems } from './support/kube-openapi.ts'
 import { ensureGitSource } from '../../scripts/lib/git-source.ts'
+import { SOURCE_REPO_PLACEHOLDER } from '../../scripts/lib/gitops-apply.ts'
 import { readPins } from '../../scripts/lib/toolchain.ts'
 
 const root = process.cwd()
@@ -79,14 +80,15 @@ test.group('gitops · schemas and lint', () => {
 test.group('gitops · app-of-apps', () => {
   for (const profile of ['kind', 'local'] as const) {
     test(`the root app renders exactly the ${profile} profile's Applications`, async ({ assert }) => {
-      const docs = await renderApps(root, profile, 'git://10.0.0.1/agent-ready-k8s.git')
-      assert.deepEqual([...new Set(docs.map((d) => d.object.kind))], ['Application'])
+      const all = await renderApps(root, profile, 'git://10.0.0.1/agent-ready-k8s.git')
+      // Applications, and the namespaces the root app creates for them (tested below)
+      assert.sameMembers([...new Set(all.map((d) => d.object.kind))], ['Application', 'Namespace'])
+      const docs = all.filter((d) => d.object.kind === 'Application')
       assert.deepEqual(docs.map((d) => d.object.metadata.name).sort(), expectedApps[profile])
       for (const { object: app } of docs) {
         const name = app.metadata.name
         assert.equal(app.metadata.namespace, 'argocd', name)
         assert.deepEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true }, name)
-        assert.include(app.spec.syncPolicy.syncOptions, 'CreateNamespace=true', name)
         assert.isAbove(app.spec.syncPolicy.retry.limit, 0, name)
         assert.match(app.spec.syncPolicy.retry.backoff.duration, /^\d+s$/, name)
         assert.isAbove(app.spec.syncPolicy.retry.backoff.factor, 1, name)
@@ -160,6 +162,8 @@ test.group('gitops · projects and pins', () => {
     const chartRepos = (project: string) =>
       Object.values(charts as Record<string, any>).filter((a) => a.project === project && a.chart).map((a) => a.chart.repoURL).sort()
     for (const url of [committedSourceURL(root), ...sourceSettingForms]) {
+      // the committed files carry the placeholder, never a URL: root-app.yaml is the one source setting
+      for (const name of ['platform', 'tenant-apps']) assert.include(read(loadProjects(root, url).get(name)!.file), SOURCE_REPO_PLACEHOLDER, name)
       const projects = loadProjects(root, url)
       for (const [name, { object }] of projects) {
         for (const repo of object.spec.sourceRepos) assert.notMatch(repo, /[*?[]/, `${name}: ${repo}`)
