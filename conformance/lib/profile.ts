@@ -6,10 +6,11 @@
  * mutation checks edit all come from the GitOps catalogue
  * (gitops/apps/values.yaml) in the source repository, never from constants here.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { AppProject } from './argocd.ts'
+import { appProjects } from '../../scripts/lib/gitops-apply.ts'
 import type { Endpoint } from './http.ts'
 
 export type ProfileName = 'local' | 'kind'
@@ -118,13 +119,11 @@ export function readCatalogue(repoDir: string, profile: ProfileName): CatalogueA
   })
 }
 
-export function readDeclaredProjects(repoDir: string): AppProject[] {
+/** The AppProjects as bootstrap applies them for this source (the placeholder replaced by its URL). */
+export function readDeclaredProjects(repoDir: string, repoURL: string): AppProject[] {
   const dir = join(repoDir, 'gitops', 'projects')
   if (!existsSync(dir)) throw new Error(`AppProject folder not found: ${dir}`)
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-    .sort()
-    .map((f) => parseYaml(readFileSync(join(dir, f), 'utf8')) as AppProject)
+  return appProjects(repoURL, repoDir) as unknown as AppProject[]
 }
 
 /** The mutation checks target the in-repo chart app (the backend): same code in both profiles. */
