@@ -330,7 +330,7 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
 async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
   step('AppProjects and the root app (the one source setting: the git daemon URL), then wait for Synced/Healthy')
   const root = rootApplication({ repoURL: git.daemonUrl, revision: git.revision, profile: PROFILE })
-  await action(`applyGitops: server-side apply gitops/projects/*.yaml, then gitops/bootstrap/root-app.yaml with repoURL=${git.daemonUrl} targetRevision=${root.spec.source.targetRevision} profile=${PROFILE}`,
+  await action(`applyGitops: server-side apply gitops/projects/*.yaml (sourceRepos placeholder = the repoURL), then gitops/bootstrap/root-app.yaml with repoURL=${git.daemonUrl} targetRevision=${root.spec.source.targetRevision} profile=${PROFILE}`,
     () => applyGitops({ kubeconfig: kubeconfigFile(), repoURL: git.daemonUrl, revision: git.revision, profile: PROFILE }), undefined)
   const names = expectedApplications(PROFILE)
   await action(`waitForApplications: ${names.join(', ')} Synced and Healthy (≤ 20 min, a line per change)`,
