@@ -6,7 +6,8 @@
  *
  * Identity: SIGSTORE_ID_TOKEN, else the GitHub Actions OIDC token (job needs
  * `permissions: id-token: write`). Registry credentials: OCI_REGISTRY_USERNAME /
- * OCI_REGISTRY_PASSWORD, else ~/.docker/config.json. Endpoints default to the
+ * OCI_REGISTRY_PASSWORD for the registry named by OCI_REGISTRY only, else
+ * ~/.docker/config.json (token realms: see realmRefusal in lib/oci-registry.ts). Endpoints default to the
  * public Sigstore instance; SIGSTORE_FULCIO_URL / SIGSTORE_REKOR_URL also work.
  */
 import { parseArgs } from 'node:util'

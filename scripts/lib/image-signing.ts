@@ -108,8 +108,10 @@ export async function signImage(options: SignOptions): Promise<SignResult> {
   log(`identity token from ${claims.iss} for ${claims.sub}`)
 
   const credentials = registryCredentials(ref)
-  const manifest = await new RegistryClient(ref, credentials).manifest(ref.digest)
+  const client = new RegistryClient(ref, credentials)
+  const manifest = await client.manifest(ref.digest)
   log(`image ${ref.name}@${manifest.digest} found (${manifest.mediaType})`)
+  await client.checkPushRealm()
 
   let bundle: SerializedBundle
   try {

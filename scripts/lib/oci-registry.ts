@@ -69,20 +69,60 @@ export function registryBaseURL(registry: string): string {
   return `${plain ? 'http' : 'https'}://${registry}`
 }
 
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+}
+
 /**
- * Registry credentials: OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD, else the
- * docker config written by `docker login` (docker/login-action), else none
- * (anonymous pull; the registry's token endpoint decides).
+ * Registry credentials, bound to one registry: OCI_REGISTRY_USERNAME /
+ * OCI_REGISTRY_PASSWORD belong to the host named by OCI_REGISTRY (e.g. ghcr.io)
+ * and are used for that registry only; else the docker config written by
+ * `docker login` (per registry by construction); else none (anonymous pull;
+ * the registry's token endpoint decides).
  */
 export function registryCredentials(ref: ImageRef): Credentials | undefined {
-  const { OCI_REGISTRY_USERNAME: username, OCI_REGISTRY_PASSWORD: password } = process.env
-  if (username && password) return { username, password }
+  const { OCI_REGISTRY_USERNAME: username, OCI_REGISTRY_PASSWORD: password, OCI_REGISTRY: bound } = process.env
+  if (username && password) {
+    if (!bound) {
+      throw new SupplyChainError(
+        'USAGE',
+        'OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD are set but OCI_REGISTRY is not: name the one registry host they belong to (e.g. OCI_REGISTRY=ghcr.io)',
+      )
+    }
+    if (bound === ref.registry) return { username, password }
+  }
   try {
     const creds = getRegistryCredentials(ref.name)
     return { username: creds.username, password: creds.password }
   } catch {
     return undefined
   }
+}
+
+/**
+ * May credentials for `registry` go to this token realm? Only over https, and
+ * only to the registry's own host or a host listed in OCI_REGISTRY_TOKEN_HOSTS
+ * (comma separated, e.g. a separate auth host). Plain http only between
+ * loopback hosts, i.e. a registry on this machine (tests). Returns why not, or
+ * undefined when allowed.
+ */
+export function realmRefusal(registry: string, realm: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(realm)
+  } catch {
+    return `token realm "${realm}" is not a URL`
+  }
+  const registryHost = new URL(`http://${registry}`).hostname
+  const allowed = [registryHost, ...(process.env.OCI_REGISTRY_TOKEN_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean)]
+  if (!allowed.includes(url.hostname)) {
+    return `token realm ${url.origin} is not on ${registryHost} (allowed token hosts: ${allowed.join(', ')}; add others to OCI_REGISTRY_TOKEN_HOSTS)`
+  }
+  const loopback = isLoopback(registryHost) && isLoopback(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    return `token realm ${url.origin} is not https`
+  }
+  return undefined
 }
 
 export class RegistryClient {
@@ -172,6 +212,32 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * Before credentials go to another library (@sigstore/oci pushes the bundle
+   * and answers the push challenge itself): the push challenge's token realm
+   * must pass the same rule as ours. An upload the probe opened is cancelled.
+   */
+  async checkPushRealm(): Promise<void> {
+    if (!this.#credentials) return
+    const url = `${registryBaseURL(this.ref.registry)}/v2/${this.ref.repository}/blobs/uploads/`
+    let response: Response
+    try {
+      response = await fetch(url, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(30_000) })
+    } catch (error) {
+      throw new SupplyChainError('REGISTRY_ERROR', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`, { cause: error })
+    }
+    await response.body?.cancel()
+    const location = response.headers.get('location')
+    if (response.status === 202 && location) {
+      await fetch(new URL(location, url), { method: 'DELETE', signal: AbortSignal.timeout(30_000) }).then((r) => r.body?.cancel(), () => undefined)
+    }
+    const realm = /realm="([^"]*)"/.exec(response.headers.get('www-authenticate') ?? '')?.[1]
+    const refusal = realm === undefined ? undefined : realmRefusal(this.ref.registry, realm)
+    if (refusal) {
+      throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry}: ${refusal}; no credentials were sent`)
+    }
+  }
+
   /** Answers a Basic or Bearer (distribution token) challenge; pull scope only. */
   async #authorize(challenge: string): Promise<string> {
     const basic = this.#credentials
@@ -185,6 +251,10 @@ export class RegistryClient {
     const realm = param('realm')
     if (!/^bearer/i.test(challenge) || !realm) {
       throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry} answered 401 with an unsupported challenge "${challenge}"`)
+    }
+    const refusal = this.#credentials ? realmRefusal(this.ref.registry, realm) : undefined
+    if (refusal) {
+      throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry}: ${refusal}; no credentials were sent`)
     }
     const url = new URL(realm)
     url.searchParams.set('service', param('service') ?? this.ref.registry)

@@ -6,7 +6,6 @@
  * names exactly them. Each negative case asserts the error code and the cause.
  */
 import { test } from '@japa/runner'
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +13,7 @@ import { attachArtifactToImage } from '@sigstore/oci'
 import { RegistryClient, parseImageRef } from '../../scripts/lib/oci-registry.ts'
 import { startLocalRegistry, type LocalRegistry } from './helpers/local-registry.ts'
 import { pushImage } from './helpers/push-image.ts'
+import { runScript, type Run } from './helpers/run-script.ts'
 import {
   GITHUB_ISSUER,
   githubActionsToken,
@@ -28,16 +28,9 @@ const IMAGE_REPO = 'acme/agent-ready-k8s/backend'
 const MAIN = githubWorkflowIdentity(REPO, 'backend-ci.yml', 'refs/heads/main')
 const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 
-type Run = { code: number; stdout: string; stderr: string }
-
 /** Runs a repo script with Node 24 and a clean environment (no ambient token or registry login). */
 function run(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: state.home, NO_COLOR: '1' }
-  return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { env: { ...base, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
-    })
-  })
+  return runScript(script, args, { PATH: process.env.PATH ?? '', HOME: state.home, NO_COLOR: '1', ...env })
 }
 
 const state = {} as {
