@@ -1,6 +1,6 @@
 /*
  * Runner of the conformance suite.
- *   node conformance/bin/run.ts [--profile kind|local | --keep] [checks|framework|self] [japa flags]
+ *   node conformance/bin/run.ts [--profile <name of conformance/profiles/*.yaml> | --keep] [checks|framework|self] [japa flags]
  * Without --profile the cluster is chosen (and brought up if there is none): ../lib/auto-cluster.ts
  * checks    – every roadmap validation against the live cluster (default)
  * framework – the suite's own unit tests (expectation helper, reporter, profiles); no cluster
@@ -13,9 +13,9 @@ import { spec } from '@japa/runner/reporters'
 import { join } from 'node:path'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 import { loadProfile, ProfileUnavailable } from '../lib/load-profile.ts'
-import { setActiveProfile } from '../lib/profile.ts'
+import { setRunProfile } from '../lib/check.ts'
 import { expect, met } from '../../scripts/lib/expect.ts'
-import { kube } from '../lib/world.ts'
+import { connect } from '../lib/kube.ts'
 import { VersionApi } from '@kubernetes/client-node'
 import { parseArgs } from '../lib/cli.ts'
 import { conformanceArgs } from '../lib/auto-cluster.ts'
@@ -36,13 +36,14 @@ const needsCluster = args.suites.some((s) => s !== 'framework')
 if (needsCluster) {
   try {
     const profile = loadProfile(args.profile)
-    setActiveProfile(profile)
-    console.log(`profile ${profile.name}: ${profile.describe}`)
+    setRunProfile(profile)
+    console.log(`profile ${profile.describe}`)
     // a recorded but stopped cluster would make every check wait out its deadline: fail once, now
-    await expect('kube-apiserver reachable', async () => met(await kube().config.makeApiClient(VersionApi).getCode()))
+    const kube = connect(profile.kubeconfig, profile.kubeContext)
+    await expect('kube-apiserver reachable', async () => met(await kube.config.makeApiClient(VersionApi).getCode()))
       .within(10_000)
       .catch((error: Error) => {
-        throw new ProfileUnavailable(`${error.message} (is the cluster running? ${profile.name === 'local' ? '"npm run cluster:local -- status"' : '"kubectl cluster-info"'})`)
+        throw new ProfileUnavailable(`${error.message} (is the cluster running? ${profile.table.cluster === 'local' ? '"npm run cluster:local -- status"' : '"kubectl cluster-info"'})`)
       })
   } catch (error) {
     // no cluster: still leave a verdict an agent can read

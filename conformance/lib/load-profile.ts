@@ -1,36 +1,44 @@
 /*
- * Builds the Profile of a run: from the local cluster's state file (local)
- * or from the current kubeconfig plus the kind state (kind).
+ * Builds the Profile of a run: the profile's table (conformance/profiles/<name>.yaml) plus what
+ * its cluster says: the local cluster's state file (cluster: local) or the current kubeconfig and
+ * the kind state (cluster: kind).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { localDir, readLocalState, repoRoot } from '../../scripts/lib/local-state.ts'
 import {
-  mutationTargetOf,
+  chartAppVersion,
   reach,
   readCatalogue,
   readDeclaredProjects,
+  readProfileTable,
   unreachable,
+  type Deadlines,
   type Profile,
-  type ProfileName,
+  type ProfileTable,
 } from './profile.ts'
 
 /** Why this profile cannot run at all (no cluster): thrown with the command that fixes it. */
 export class ProfileUnavailable extends Error {}
 
-const ROADMAP_BASELINE = { replicas: 2, memoryLimit: '256Mi' }
-
-export function loadProfile(name: ProfileName): Profile {
-  return name === 'local' ? loadLocal() : loadKind()
+/** The one place deadlines are set: simulated pods (local) converge in seconds, real ones (kind) need probes to pass. */
+function deadlines(base: Deadlines): Deadlines {
+  const override = Number(process.env.ARK_CONVERGENCE_MS)
+  return Number.isFinite(override) && override > 0 ? { ...base, convergenceMs: override } : base
 }
 
-function loadLocal(): Profile {
+export function loadProfile(name: string): Profile {
+  const table = readProfileTable(name)
+  return table.cluster === 'local' ? loadLocal(name, table) : loadKind(name, table)
+}
+
+function loadLocal(name: string, table: ProfileTable): Profile {
   const dir = localDir()
   const state = readLocalState(dir)
   if (!state) throw new ProfileUnavailable(`no local cluster recorded in ${dir}: run "npm run cluster:local -- up" (same ARK_LOCAL_DIR)`)
   if (state.phase !== 'ready') throw new ProfileUnavailable(`the local cluster in ${dir} is "${state.phase}", not ready: wait for "npm run cluster:local -- up" to finish`)
-  const apps = readCatalogue(state.git.workClone, 'local')
-  const target = mutationTargetOf(apps, 'local')
+  const repo = state.git.workClone
+  const apps = readCatalogue(repo, table.apps)
   const hasPodinfo = apps.some((a) => a.name === 'podinfo')
   const db = {
     host: process.env.DB_HOST || '127.0.0.1',
@@ -39,29 +47,36 @@ function loadLocal(): Profile {
     password: process.env.DB_PASSWORD || undefined,
     database: state.backend.database,
   }
+  const migrations = state.backend.migrations
   return {
-    name: 'local',
+    name,
+    table,
     kubeconfig: state.kubeconfig,
     kubeContext: null,
     argocdNamespace: state.argocd.namespace,
     rootApp: 'root',
-    git: { workClone: state.git.workClone, bareRepo: state.git.bareRepo, url: state.git.url, branch: state.git.revision },
-    declaredProjects: readDeclaredProjects(state.git.workClone, state.git.url),
+    git: { workClone: repo, bareRepo: state.git.bareRepo, url: state.git.url, branch: state.git.revision },
+    declaredProjects: readDeclaredProjects(repo, state.git.url),
     apps,
-    target,
-    baseline: ROADMAP_BASELINE,
-    deadlines: { baselineMs: 60_000, convergenceMs: 45_000, restoreMs: 30_000 },
-    backendLog: join(state.logDir, 'backend.log'),
+    absentAppReason: 'the local cluster has no internet, so remote charts cannot be fetched, and no ingress controller or storage',
+    gitops: table.gitops,
+    backend: {
+      ...table.backend,
+      endpoint: reach({ url: state.backend.url }),
+      version: chartAppVersion(repo, table.backend.chart),
+      // the API runs as a local process; cluster:local runs its migrations first and records the exit status
+      migrations: { kind: 'step', command: migrations?.command ?? 'node ace migration:run --force', exitCode: migrations?.exitCode ?? null, log: migrations?.log ?? join(state.logDir, 'backend-migrations.log') },
+      logs: { kind: 'file', path: join(state.logDir, 'backend.log') },
+    },
+    deadlines: deadlines({ baselineMs: 60_000, convergenceMs: 45_000, restoreMs: 30_000, answerMs: 15_000 }),
     argocdApi: reach({ url: state.argocd.api }),
-    argocdUi: reach({ url: state.argocd.api }),
-    backend: reach({ url: state.backend.url }),
+    argocdUi: unreachable('the local profile builds Argo CD from source without its web UI (argocd-server answers a placeholder page, not the UI bundle)'),
     podinfo: hasPodinfo
       ? reach({ url: 'http://127.0.0.1:80', host: 'demo.localhost' })
       : unreachable('podinfo is not part of the local profile: its chart is remote and the local profile cannot fetch remote charts (no internet)'),
     database: reach({ kind: 'direct', ...db }),
     redis: reach({ kind: 'direct', host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379), password: process.env.REDIS_PASSWORD || undefined }),
-    backendDeployment: { namespace: target.namespace, name: target.deployment },
-    describe: `local cluster ${state.cluster.name} (${dir}), Argo CD ${state.argocd.api}, backend ${state.backend.url}, source ${state.git.url}`,
+    describe: `${name}: local cluster ${state.cluster.name} (${dir}), Argo CD ${state.argocd.api}, backend ${state.backend.url}, source ${state.git.url}`,
   }
 }
 
@@ -73,7 +88,7 @@ function loadLocal(): Profile {
  */
 type KindRecord = { kubeconfig?: string; git?: { bareRepo: string; url: string; daemonUrl?: string; revision: string; workClone: string } }
 
-function loadKind(): Profile {
+function loadKind(name: string, table: ProfileTable): Profile {
   const kindDir = resolve(process.env.ARK_KIND_DIR || join(repoRoot, '.ark', 'kind'))
   const stateFile = join(kindDir, 'state.json')
   const record: KindRecord = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as KindRecord) : {}
@@ -88,11 +103,11 @@ function loadKind(): Profile {
     throw new ProfileUnavailable(`no git source recorded for the kind cluster (${stateFile}): run "npm run cluster:up", or set ARK_GIT_WORKCLONE, ARK_GIT_BARE and ARK_GIT_URL`)
   }
   const kubeconfig = process.env.KUBECONFIG?.split(':')[0] || (record.kubeconfig && existsSync(record.kubeconfig) ? record.kubeconfig : null)
-  const apps = readCatalogue(git.workClone, 'kind')
-  const target = mutationTargetOf(apps, 'kind')
+  const apps = readCatalogue(git.workClone, table.apps)
   const ingress = (host: string) => reach({ url: process.env.ARK_INGRESS_URL || 'http://127.0.0.1:80', host })
   return {
-    name: 'kind',
+    name,
+    table,
     kubeconfig,
     kubeContext: null,
     argocdNamespace: process.env.ARK_ARGOCD_NAMESPACE || 'argocd',
@@ -100,17 +115,21 @@ function loadKind(): Profile {
     git: { workClone: git.workClone, bareRepo: git.bareRepo, url: git.url, branch: git.branch },
     declaredProjects: readDeclaredProjects(git.workClone, git.url),
     apps,
-    target,
-    baseline: ROADMAP_BASELINE,
-    deadlines: { baselineMs: 180_000, convergenceMs: 150_000, restoreMs: 150_000 },
-    backendLog: null,
+    absentAppReason: `the catalogue (gitops/apps/values.yaml) does not list it for "${table.apps}"`,
+    gitops: table.gitops,
+    backend: {
+      ...table.backend,
+      endpoint: ingress('api.localhost'),
+      version: chartAppVersion(git.workClone, table.backend.chart),
+      migrations: { kind: 'init-container', container: 'migrate' },
+      logs: { kind: 'pods' },
+    },
+    deadlines: deadlines({ baselineMs: 180_000, convergenceMs: 150_000, restoreMs: 150_000, answerMs: 30_000 }),
     argocdApi: ingress(process.env.ARK_ARGOCD_HOST || 'argocd.local'),
     argocdUi: ingress(process.env.ARK_ARGOCD_HOST || 'argocd.local'),
-    backend: ingress('api.localhost'),
     podinfo: ingress('demo.localhost'),
     database: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=postgresql', user: 'demouser', database: 'demodb', passwordEnv: 'POSTGRES_PASSWORD' }),
     redis: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=redis', passwordEnv: 'REDIS_PASSWORD' }),
-    backendDeployment: { namespace: target.namespace, name: target.deployment },
-    describe: `kind (${kubeconfig ?? 'default kubeconfig'}), ingress 127.0.0.1:80, source ${git.url}`,
+    describe: `${name}: kind (${kubeconfig ?? 'default kubeconfig'}), ingress 127.0.0.1:80, source ${git.url}`,
   }
 }

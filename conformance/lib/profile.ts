@@ -1,36 +1,47 @@
 /*
- * Profiles choose targets and URLs; the checks are the same code.
- *   local – the running local cluster (scripts/lib/local-state.ts, ARK_LOCAL_DIR)
- *   kind  – the current kubeconfig context; ingresses on 127.0.0.1:80 by Host header
- * Which apps exist, their projects/namespaces and which values file the
- * mutation checks edit all come from the GitOps catalogue
- * (gitops/apps/values.yaml) in the source repository, never from constants here.
+ * A profile = a table of targets (conformance/profiles/<name>.yaml) + the cluster it runs on.
+ *   cluster: local – the running local cluster (scripts/lib/local-state.ts, ARK_LOCAL_DIR)
+ *   cluster: kind  – the current kubeconfig context; ingresses on 127.0.0.1:80 by Host header
+ * The table says which Application, workload, values file and key each Block 7 test uses and
+ * where the backend runs; the apps of the profile come from the GitOps catalogue
+ * (gitops/apps/values.yaml). Checks read the profile and never branch on its name: a new app set
+ * is a new table.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import type { AppProject } from './argocd.ts'
 import { appProjects } from '../../scripts/lib/gitops-apply.ts'
 import type { Endpoint } from './http.ts'
 
-export type ProfileName = 'local' | 'kind'
-export const PROFILES: ProfileName[] = ['local', 'kind']
+export const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url))
+
+/** Profile names: one per table in conformance/profiles/. */
+export type ProfileName = string
+
+export function profileNames(): string[] {
+  return readdirSync(PROFILES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.replace(/\.yaml$/, ''))
+    .sort()
+}
 
 export type CatalogueApp = { name: string; project: string; namespace: string; path?: string; valueFile?: string; remoteChart?: string }
 
-/** The app the GitOps mutation checks change, and where its settings live in git. */
-export type MutationTarget = {
-  app: string
-  namespace: string
-  deployment: string
-  /** repo-relative values file of this profile, e.g. helm/backend/values-local.yaml */
-  valuesFile: string
-  replicasKey: string[]
-  memoryLimitKey: string[]
-  /** repo-relative path of the extra manifest the prune check commits (inside the chart's templates/) */
-  pruneManifest: string
-  pruneConfigMap: string
+export type Workload = { kind: 'Deployment' | 'StatefulSet'; namespace: string; name: string }
+
+/** Block 7 targets. `sourceApp` is the Application that reads the edited file from git (default: `app`). */
+export type GitOpsTargets = {
+  autoSync: { app: string; sourceApp?: string; workload: Workload; valuesFile: string; key: string[]; baseline: number; changed: number }
+  selfHeal: { app: string; sourceApp?: string; workload: Workload; baseline: number; drift: number }
+  prune: { app: string; sourceApp?: string; namespace: string; configMap: string; manifest: string }
+  rollback: { app: string; sourceApp?: string; workload: Workload; pod?: string; valuesFile: string; key: string[]; baseline: string; changed: string }
 }
+
+export type BackendTarget = { app: string; chart: string; workload: Workload; replicas: number; podSelector: string }
+
+export type ProfileTable = { cluster: 'local' | 'kind'; apps: string; gitops: GitOpsTargets; backend: BackendTarget }
 
 /** Something the profile can or cannot reach: the value, or the reason it cannot apply. */
 export type Reach<T> = { ok: true; value: T } | { ok: false; reason: string }
@@ -44,6 +55,14 @@ export type RedisAccess =
   | { kind: 'direct'; host: string; port: number; password?: string }
   | { kind: 'pod'; namespace: string; podSelector: string; container?: string; passwordEnv: string }
 
+/** How the migrations ran: an init container of the backend pods, or a recorded step of the cluster's bring-up. */
+export type MigrationEvidence =
+  | { kind: 'init-container'; container: string }
+  | { kind: 'step'; command: string; exitCode: number | null; log: string }
+
+/** Where the backend's log is read: from its pods (the roadmap's kubectl logs), or the process's log file. */
+export type LogSource = { kind: 'pods' } | { kind: 'file'; path: string }
+
 export type GitAccess = {
   /** working clone the suite commits through */
   workClone: string
@@ -55,8 +74,20 @@ export type GitAccess = {
   branch: string
 }
 
+export type Deadlines = {
+  /** clean baseline before a mutating check */
+  baselineMs: number
+  /** each convergence a check waits for (override: ARK_CONVERGENCE_MS) */
+  convergenceMs: number
+  /** back at the baseline after a check */
+  restoreMs: number
+  /** an endpoint or a platform fact to answer */
+  answerMs: number
+}
+
 export type Profile = {
-  name: ProfileName
+  name: string
+  table: ProfileTable
   kubeconfig: string | null
   kubeContext: string | null
   argocdNamespace: string
@@ -66,31 +97,51 @@ export type Profile = {
   declaredProjects: AppProject[]
   /** apps of this profile from the catalogue */
   apps: CatalogueApp[]
-  target: MutationTarget
-  baseline: { replicas: number; memoryLimit: string }
-  /** how long the GitOps checks wait: simulated pods (local) converge in seconds, real ones (kind) need probes to pass */
-  deadlines: { baselineMs: number; convergenceMs: number; restoreMs: number }
-  /** the backend's own log, shown when an endpoint check fails (local profile) */
-  backendLog: string | null
+  /** why a catalogue app is absent from this profile */
+  absentAppReason: string
+  gitops: GitOpsTargets
+  backend: BackendTarget & {
+    endpoint: Reach<Endpoint>
+    /** the version GET / must report: the chart's appVersion in the git source */
+    version: string
+    migrations: MigrationEvidence
+    logs: LogSource
+  }
+  deadlines: Deadlines
   argocdApi: Reach<Endpoint>
   argocdUi: Reach<Endpoint>
-  backend: Reach<Endpoint>
   podinfo: Reach<Endpoint>
   database: Reach<DatabaseAccess>
   redis: Reach<RedisAccess>
-  /** where the backend's replicas run (Deployment in the cluster) */
-  backendDeployment: { namespace: string; name: string }
   /** human summary printed at start */
   describe: string
 }
 
-let current: Profile | undefined
-export function setActiveProfile(profile: Profile) {
-  current = profile
+const need = (ok: boolean, file: string, what: string) => {
+  if (!ok) throw new Error(`${file}: ${what}`)
 }
-export function activeProfile(): Profile {
-  if (!current) throw new Error('no conformance profile is active: run the suite through conformance/bin/run.ts')
-  return current
+
+/** Reads and checks a profile table; errors name the file and the field. */
+export function readProfileTable(name: string, dir = PROFILES_DIR): ProfileTable {
+  const file = join(dir, `${name}.yaml`)
+  if (!existsSync(file)) throw new Error(`no profile "${name}" (profiles: ${profileNames().join(', ')})`)
+  const t = parseYaml(readFileSync(file, 'utf8')) as ProfileTable
+  need(t?.cluster === 'local' || t?.cluster === 'kind', file, `cluster must be local or kind, got ${JSON.stringify(t?.cluster)}`)
+  need(typeof t.apps === 'string', file, 'apps must name a profile of gitops/apps/values.yaml')
+  const g = t.gitops ?? ({} as GitOpsTargets)
+  for (const test of ['autoSync', 'selfHeal', 'prune', 'rollback'] as const) need(!!g[test]?.app, file, `gitops.${test}.app is missing`)
+  for (const test of ['autoSync', 'selfHeal', 'rollback'] as const) {
+    const w = g[test].workload
+    need(!!w && (w.kind === 'Deployment' || w.kind === 'StatefulSet') && !!w.namespace && !!w.name, file, `gitops.${test}.workload needs kind (Deployment|StatefulSet), namespace, name`)
+  }
+  for (const test of ['autoSync', 'rollback'] as const) {
+    need(!!g[test].valuesFile && Array.isArray(g[test].key) && g[test].key.length > 0, file, `gitops.${test} needs valuesFile and key (a list)`)
+    need(g[test].baseline !== undefined && g[test].changed !== undefined && g[test].baseline !== g[test].changed, file, `gitops.${test} needs baseline and a different changed value`)
+  }
+  need(g.selfHeal.drift !== g.selfHeal.baseline, file, 'gitops.selfHeal.drift must differ from its baseline')
+  need(!!g.prune.namespace && !!g.prune.configMap && !!g.prune.manifest, file, 'gitops.prune needs namespace, configMap, manifest')
+  need(!!t.backend?.app && !!t.backend.chart && !!t.backend.workload && !!t.backend.podSelector && typeof t.backend.replicas === 'number', file, 'backend needs app, chart, workload, replicas, podSelector')
+  return t
 }
 
 type Catalogue = {
@@ -98,8 +149,8 @@ type Catalogue = {
   apps: Record<string, { project: string; namespace: string; path?: string; valueFiles?: Record<string, string>; chart?: { repoURL: string; name?: string } }>
 }
 
-/** Apps of a profile from gitops/apps/values.yaml in the given checkout. */
-export function readCatalogue(repoDir: string, profile: ProfileName): CatalogueApp[] {
+/** Apps of a catalogue profile from gitops/apps/values.yaml in the given checkout. */
+export function readCatalogue(repoDir: string, profile: string): CatalogueApp[] {
   const file = join(repoDir, 'gitops', 'apps', 'values.yaml')
   if (!existsSync(file)) throw new Error(`GitOps catalogue not found: ${file}`)
   const catalogue = parseYaml(readFileSync(file, 'utf8')) as Catalogue
@@ -126,20 +177,11 @@ export function readDeclaredProjects(repoDir: string, repoURL: string): AppProje
   return appProjects(repoURL, repoDir) as unknown as AppProject[]
 }
 
-/** The mutation checks target the in-repo chart app (the backend): same code in both profiles. */
-export function mutationTargetOf(apps: CatalogueApp[], profile: ProfileName, appName = 'backend'): MutationTarget {
-  const app = apps.find((a) => a.name === appName)
-  if (!app) throw new Error(`profile "${profile}" has no "${appName}" app in the catalogue: the GitOps mutation checks need it`)
-  if (!app.path || !app.valueFile) throw new Error(`app "${appName}" is not an in-repo chart with a values file for profile "${profile}"`)
-  return {
-    app: app.name,
-    namespace: app.namespace,
-    // the backend chart names its Deployment after the release (= the Application name)
-    deployment: app.name,
-    valuesFile: app.valueFile,
-    replicasKey: ['replicaCount'],
-    memoryLimitKey: ['resources', 'limits', 'memory'],
-    pruneManifest: join(app.path, 'templates', 'zz-conformance-prune.yaml'),
-    pruneConfigMap: 'conformance-prune-probe',
-  }
+/** appVersion of an in-repo chart: the one project version GET / must report. */
+export function chartAppVersion(repoDir: string, chart: string): string {
+  const file = join(repoDir, chart, 'Chart.yaml')
+  if (!existsSync(file)) throw new Error(`chart ${chart} not found in the git source (${file})`)
+  const version = (parseYaml(readFileSync(file, 'utf8')) as { appVersion?: unknown }).appVersion
+  if (typeof version !== 'string' || !version) throw new Error(`${file} has no appVersion`)
+  return version
 }

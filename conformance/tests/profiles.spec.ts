@@ -4,13 +4,13 @@
  * cluster:local and cluster:up write them.
  */
 import { test } from '@japa/runner'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 import { parseArgs } from '../lib/cli.ts'
 import { loadProfile, ProfileUnavailable } from '../lib/load-profile.ts'
-import { readCatalogue } from '../lib/profile.ts'
+import { readCatalogue, readProfileTable } from '../lib/profile.ts'
 
 function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
@@ -40,14 +40,19 @@ test.group('profiles', (group) => {
   const dir = mkdtempSync(join(tmpdir(), 'conformance-profile-'))
   group.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-  test('local: targets the backend with values-local.yaml; podinfo is skipped with the reason', ({ assert }) => {
+  test('local: every Block 7 test targets the backend with values-local.yaml; podinfo and the Argo CD UI are skipped with the reason', ({ assert }) => {
     writeFileSync(join(dir, 'state.json'), JSON.stringify(localState('ready')))
-    const p = withEnv({ ARK_LOCAL_DIR: dir, DB_HOST: undefined, REDIS_HOST: undefined }, () => loadProfile('local'))
-    assert.deepEqual(p.apps.map((a) => a.name), ['backend'])
-    assert.equal(p.target.valuesFile, 'helm/backend/values-local.yaml')
-    assert.equal(p.target.pruneManifest, 'helm/backend/templates/zz-conformance-prune.yaml')
-    assert.deepEqual(p.baseline, { replicas: 2, memoryLimit: '256Mi' })
-    assert.deepEqual(p.backend, { ok: true, value: { url: 'http://127.0.0.1:3333' } })
+    const p = withEnv({ ARK_LOCAL_DIR: dir, DB_HOST: undefined, REDIS_HOST: undefined, ARK_CONVERGENCE_MS: undefined }, () => loadProfile('local'))
+    assert.includeMembers(p.apps.map((a) => a.name), ['backend'])
+    assert.deepInclude(p.gitops.autoSync, { app: 'backend', valuesFile: 'helm/backend/values-local.yaml', key: ['replicaCount'], baseline: 2, changed: 3 })
+    assert.deepInclude(p.gitops.selfHeal, { app: 'backend', baseline: 2, drift: 5 })
+    assert.deepInclude(p.gitops.prune, { app: 'backend', namespace: 'tenant-backend', configMap: 'test-config', manifest: 'helm/backend/templates/zz-conformance-test-config.yaml' })
+    assert.deepInclude(p.gitops.rollback, { app: 'backend', key: ['resources', 'limits', 'memory'], baseline: '256Mi', changed: '128Mi' })
+    assert.deepEqual(p.backend.endpoint, { ok: true, value: { url: 'http://127.0.0.1:3333' } })
+    assert.equal(p.backend.version, '0.1.0')
+    assert.deepEqual(p.backend.migrations, { kind: 'step', command: 'node ace migration:run --force', exitCode: null, log: '/x/logs/backend-migrations.log' })
+    assert.isFalse(p.argocdUi.ok)
+    assert.include((p.argocdUi as { reason: string }).reason, 'placeholder page')
     assert.isFalse(p.podinfo.ok)
     assert.include((p.podinfo as { reason: string }).reason, 'cannot fetch remote charts')
     assert.deepEqual(p.declaredProjects.map((x) => x.metadata.name).sort(), ['infrastructure', 'platform', 'tenant-apps'])
@@ -83,11 +88,18 @@ test.group('profiles', (group) => {
     )
     assert.deepEqual(p.apps.map((a) => a.name), ['ingress-nginx', 'postgresql', 'redis', 'podinfo', 'backend'])
     assert.deepEqual(p.apps.map((a) => a.project), ['platform', 'infrastructure', 'infrastructure', 'tenant-apps', 'tenant-apps'])
-    assert.equal(p.target.valuesFile, 'helm/backend/values-kind.yaml')
+    // the roadmap's own Block 7 targets
+    assert.deepInclude(p.gitops.autoSync, { app: 'podinfo', sourceApp: 'root', valuesFile: 'gitops/apps/values/podinfo/kind.yaml', baseline: 2, changed: 3 })
+    assert.deepEqual(p.gitops.autoSync.workload, { kind: 'Deployment', namespace: 'tenant-demo', name: 'podinfo' })
+    assert.deepInclude(p.gitops.selfHeal, { app: 'podinfo', drift: 5, baseline: 2 })
+    assert.deepInclude(p.gitops.prune, { namespace: 'tenant-demo', configMap: 'test-config' })
+    assert.deepInclude(p.gitops.rollback, { app: 'redis', pod: 'redis-master-0', key: ['master', 'resources', 'limits', 'memory'], baseline: '256Mi', changed: '128Mi' })
+    assert.deepEqual(p.backend.migrations, { kind: 'init-container', container: 'migrate' })
+    assert.equal(p.backend.podSelector, 'app=backend')
     assert.equal(p.git.url, 'git://172.18.0.1/agent-ready-k8s')
     assert.isNull(p.kubeconfig) // recorded file missing: fall back to the current context
     assert.deepEqual(p.podinfo, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'demo.localhost' } })
-    assert.deepEqual(p.backend, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'api.localhost' } })
+    assert.deepEqual(p.backend.endpoint, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'api.localhost' } })
     assert.deepEqual(p.argocdApi, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'argocd.local' } })
     assert.equal(p.database.ok && p.database.value.kind, 'pod')
   })
@@ -102,13 +114,26 @@ test.group('profiles', (group) => {
   })
 
   test('catalogue errors name the file and the profiles', ({ assert }) => {
-    assert.throws(() => readCatalogue(repoRoot, 'staging' as 'kind'), /has no profile "staging" \(profiles: kind, local\)/)
+    assert.throws(() => readCatalogue(repoRoot, 'staging'), /has no profile "staging" \(profiles: kind, local\)/)
+    assert.throws(() => loadProfile('staging'), /no profile "staging" \(profiles: kind, local, local-hello\)/)
   })
 
   test('command line: --profile and suite names, the rest goes to Japa', ({ assert }) => {
     assert.deepEqual(withEnv({ ARK_PROFILE: undefined }, () => parseArgs(['--profile', 'local', '--files', 'x'])), { profile: 'local', suites: ['checks'], rest: ['--files', 'x'] })
     assert.deepEqual(withEnv({ ARK_PROFILE: undefined }, () => parseArgs(['framework', 'self', '--profile=local'])), { profile: 'local', suites: ['framework', 'self'], rest: [] })
     assert.equal(withEnv({ ARK_PROFILE: undefined }, () => parseArgs([])).profile, 'kind')
-    assert.throws(() => parseArgs(['--profile', 'prod']), /--profile must be one of local, kind, got "prod"/)
+    assert.throws(() => parseArgs(['--profile', 'prod']), /--profile must be one of kind, local, local-hello, got "prod"/)
+  })
+
+  test('a profile table with a missing or inconsistent field is refused, naming the file and the field', ({ assert }) => {
+    const tables = mkdtempSync(join(tmpdir(), 'conformance-tables-'))
+    try {
+      writeFileSync(join(tables, 'broken.yaml'), 'cluster: local\napps: local\ngitops:\n  autoSync: { app: backend }\n')
+      assert.throws(() => readProfileTable('broken', tables), /broken\.yaml: gitops\.selfHeal\.app is missing/)
+      writeFileSync(join(tables, 'same.yaml'), readFileSync(join(repoRoot, 'conformance/profiles/local.yaml'), 'utf8').replace('changed: 3', 'changed: 2'))
+      assert.throws(() => readProfileTable('same', tables), /same\.yaml: gitops\.autoSync needs baseline and a different changed value/)
+    } finally {
+      rmSync(tables, { recursive: true, force: true })
+    }
   })
 })

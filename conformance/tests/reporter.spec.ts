@@ -39,11 +39,11 @@ test.group('conformance reporter (a real Japa run of fixture checks)', () => {
     assert.equal(heal.diagnostics, 'Application backend: sync OutOfSync\nevents: none')
     assert.isBelow(heal.durationMs, 2_000)
 
-    const contra = byName['Block 3 · contradiction']
+    const contra = byName['Block 1 · contradiction']
     assert.equal(contra.cause, 'project: failed: AppProject tenant-apps may deploy to kube-system')
     assert.isBelow(contra.durationMs, 1_000)
 
-    const skipped = byName['Block 12 · podinfo']
+    const skipped = byName['Block 5 · podinfo']
     assert.equal(skipped.status, 'skipped')
     assert.equal(skipped.cause, 'remote charts cannot be fetched in this profile')
 
@@ -51,7 +51,7 @@ test.group('conformance reporter (a real Japa run of fixture checks)', () => {
     assert.include(stdout, '▶ Block 7 · never heals')
     assert.include(stdout, '· restored by hand')
     assert.include(stdout, 'cause: self-heal back to 2: not met within')
-    assert.include(stdout, '− Block 12 · podinfo SKIPPED: remote charts cannot be fetched in this profile')
+    assert.include(stdout, '− Block 5 · podinfo SKIPPED: remote charts cannot be fetched in this profile')
     assert.include(stdout, '1 passed, 2 failed, 1 skipped of 4')
 
     assert.include(junit, 'tests="4" failures="2" errors="0" skipped="1"')

@@ -30,7 +30,13 @@ export type LocalState = {
   kubeconfig: string
   /** Argo CD API server (plain HTTP, auth disabled, loopback only) */
   argocd: { api: string; namespace: string; repoServer: string; redis: string }
-  backend: { url: string; port: number; database: string }
+  backend: {
+    url: string
+    port: number
+    database: string
+    /** the migration step run before the API starts (what the init container does in kind); read by the conformance suite */
+    migrations?: { command: string; exitCode: number; finishedAt: string; log: string }
+  }
   /** the git source Argo CD reads: bare repo (file:// URL), branch, and a working clone to commit through */
   git: { bareRepo: string; url: string; revision: string; workClone: string }
   /** every component's log lives here */

@@ -27,7 +27,7 @@ const read = (f: string) => readFileSync(f, 'utf8')
 /** What the roadmap asks each profile to run (not read from values.yaml: that is what is tested). */
 const expectedApps = {
   kind: ['backend', 'ingress-nginx', 'podinfo', 'postgresql', 'redis'],
-  local: ['backend'],
+  local: ['backend', 'hello'],
 }
 
 async function backendDocs(): Promise<Doc[]> {
@@ -70,6 +70,7 @@ test.group('gitops · schemas and lint', () => {
       { chart: 'helm/backend', args: [] },
       { chart: 'helm/backend', args: ['-f', 'helm/backend/values-kind.yaml'] },
       { chart: 'helm/backend', args: ['-f', 'helm/backend/values-local.yaml'] },
+      { chart: 'helm/hello', args: ['-f', 'helm/hello/values-local.yaml'] },
       { chart: 'gitops/apps', args: [...src, '--set', 'profile=kind'] },
       { chart: 'gitops/apps', args: [...src, '--set', 'profile=local'] },
     ])
@@ -98,6 +99,12 @@ test.group('gitops · app-of-apps', () => {
       assert.equal(backend.spec.source.repoURL, 'git://10.0.0.1/agent-ready-k8s.git')
       assert.equal(backend.spec.source.targetRevision, 'main')
       assert.deepEqual(backend.spec.source.helm.valueFiles, [`values-${profile}.yaml`])
+      // podinfo: the remote chart plus tenant-demo's plain manifests from this repository, same source setting
+      const podinfo = docs.find((d) => d.object.metadata.name === 'podinfo')?.object
+      if (podinfo) {
+        assert.deepEqual(podinfo.spec.sources.map((s: { chart?: string; path?: string }) => s.chart ?? s.path), ['podinfo', 'gitops/apps/extras/podinfo'])
+        assert.deepInclude(podinfo.spec.sources[1], { repoURL: 'git://10.0.0.1/agent-ready-k8s.git', targetRevision: 'main' })
+      }
     })
   }
 

@@ -230,9 +230,13 @@ export function chartPinProblems(root: string): Problem[] {
 /** Rendered Applications of remote charts must carry an exact targetRevision. */
 export function applicationPinProblems(applications: Doc[]): Problem[] {
   return applications
-    .filter(({ object }) => object.kind === 'Application' && (object.spec?.source?.chart || object.spec?.source?.repoURL?.startsWith('oci://')))
-    .filter(({ object }) => !exactVersion.test(String(object.spec.source.targetRevision ?? '')))
-    .map(({ file, object }) => ({ file, message: `Application ${object.metadata.name}: chart revision "${object.spec.source.targetRevision ?? ''}" is not pinned` }))
+    .filter(({ object }) => object.kind === 'Application')
+    .flatMap(({ file, object }) =>
+      [object.spec?.source, ...(object.spec?.sources ?? [])]
+        .filter((source) => source && (source.chart || source.repoURL?.startsWith('oci://')))
+        .filter((source) => !exactVersion.test(String(source.targetRevision ?? '')))
+        .map((source) => ({ file, message: `Application ${object.metadata.name}: chart revision "${source.targetRevision ?? ''}" is not pinned` })),
+    )
 }
 
 function imageProblem(image: unknown): string | undefined {
