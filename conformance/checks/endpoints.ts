@@ -14,10 +14,10 @@ import type { Profile, Reach } from '../lib/profile.ts'
 import type { CheckContext } from '../fixture/context.ts'
 
 /** A failing backend check shows the backend's log (a file) or its Application, events and pods. */
-function explainBackend({ profile, kube, explainWith }: CheckContext) {
-  const b = profile.backend
-  explainWith(async () =>
-    b.logs.kind === 'file' ? tailLog(b.logs.path) : collectDiagnostics(kube, { argocdNamespace: profile.argocdNamespace, app: b.app, namespace: b.workload.namespace }),
+function explainBackend(ctx: CheckContext) {
+  const b = ctx.profile.backend
+  ctx.explainWith(async () =>
+    b.logs.kind === 'file' ? tailLog(b.logs.path) : collectDiagnostics(ctx.kube, { argocdNamespace: ctx.profile.argocdNamespace, app: b.app, namespace: b.workload.namespace }),
   )
 }
 export const needs = (pick: (p: Profile) => Reach<unknown>) => (p: Profile) => {
