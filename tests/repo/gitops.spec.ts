@@ -188,7 +188,7 @@ test.group('gitops · projects and pins', () => {
   test('the root app creates the non-platform namespaces with Pod Security labels; only platform apps create their own', async ({ assert }) => {
     const expected = {
       kind: { 'demo-platform': 'baseline', 'tenant-backend': 'restricted', 'tenant-demo': 'restricted' },
-      local: { 'tenant-backend': 'restricted' },
+      local: { 'tenant-backend': 'restricted', 'tenant-hello': 'restricted' },
     }
     for (const profile of ['kind', 'local'] as const) {
       const docs = await renderApps(root, profile)
