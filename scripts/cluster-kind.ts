@@ -25,6 +25,7 @@ import { AppsV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type Kuberne
 import { parse, parseAllDocuments } from 'yaml'
 import { $ } from 'zx'
 import { applySecrets, describeObjects, placeholderInput, readSecretInput, secretObjects } from './create-secrets.ts'
+import { readBackendImage } from './lib/backend-image.ts'
 import { ensureGitSource, type GitSource } from './lib/git-source.ts'
 import { applyGitops, expectedApplications, rootApplication, waitForApplications } from './lib/gitops-apply.ts'
 import { repoRoot } from './lib/local-state.ts'
@@ -37,17 +38,8 @@ const clusterConfig = 'gitops/bootstrap/kind/cluster.yaml'
 const argocdKustomization = 'gitops/bootstrap/argocd'
 const clusterName: string = parse(readFileSync(join(repoRoot, clusterConfig), 'utf8')).name
 
-/**
- * What the kind profile's backend runs: the image backend-ci promoted into values-kind.yaml
- * (repository, tag, digest: pulled by the cluster), or else the chart default, built here from the
- * Dockerfile and loaded into kind.
- */
-export function backendImagePlan(defaults: { image: { repository: string; tag: string } }, kind: { image?: { repository?: string; tag?: string; digest?: string } } | null): { source: 'registry' | 'local'; image: string } {
-  const image = { ...defaults.image, ...(kind?.image ?? {}) }
-  return image.digest ? { source: 'registry', image: `${image.repository}:${image.tag}@${image.digest}` } : { source: 'local', image: `${image.repository}:${image.tag}` }
-}
-const readValues = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8'))
-const backendImage = backendImagePlan(readValues('helm/backend/values.yaml'), readValues('helm/backend/values-kind.yaml'))
+// what the kind values deploy: a promoted registry digest (pulled by the cluster) or a local build
+const backendImage = readBackendImage(repoRoot, 'helm/backend/values-kind.yaml')
 const GIT_DAEMON_PORT = 9418
 
 type KindState = {

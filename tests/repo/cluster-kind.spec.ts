@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { backendImagePlan, dockerEngineOf, gitAddresses, gitDaemonCommand } from '../../scripts/cluster-kind.ts'
+import { dockerEngineOf, gitAddresses, gitDaemonCommand } from '../../scripts/cluster-kind.ts'
+import { backendImagePlan, signerIdentityPattern } from '../../scripts/lib/backend-image.ts'
 import { ensureGitSource, headRevision } from '../../scripts/lib/git-source.ts'
 import { freePort, startProcess, stopProcess, waitForPort } from '../../scripts/lib/supervisor.ts'
 
@@ -175,12 +176,16 @@ test.group('cluster:up · which backend image', () => {
   const defaults = { image: { repository: 'agent-ready-k8s/backend', tag: '1.0.0' } }
 
   test('no promoted image in values-kind.yaml: the chart default, built and loaded here', ({ assert }) => {
-    assert.deepEqual(backendImagePlan(defaults, { replicaCount: 2 } as never), { source: 'local', image: 'agent-ready-k8s/backend:1.0.0' })
-    assert.deepEqual(backendImagePlan(defaults, null), { source: 'local', image: 'agent-ready-k8s/backend:1.0.0' })
+    const local = { source: 'local', image: 'agent-ready-k8s/backend:1.0.0', repository: 'agent-ready-k8s/backend', tag: '1.0.0' }
+    assert.deepEqual(backendImagePlan(defaults, { replicaCount: 2 } as never), local)
+    assert.deepEqual(backendImagePlan(defaults, null), local)
   })
 
   test('an image promoted by backend-ci: pulled by digest, nothing built', ({ assert }) => {
     const promoted = { image: { repository: 'ghcr.io/acme/agent-ready-k8s/backend', tag: `main-${'a'.repeat(40)}`, digest: `sha256:${'b'.repeat(64)}` } }
-    assert.deepEqual(backendImagePlan(defaults, promoted), { source: 'registry', image: `ghcr.io/acme/agent-ready-k8s/backend:main-${'a'.repeat(40)}@sha256:${'b'.repeat(64)}` })
+    assert.deepEqual(backendImagePlan(defaults, promoted), { source: 'registry', image: `ghcr.io/acme/agent-ready-k8s/backend:main-${'a'.repeat(40)}@sha256:${'b'.repeat(64)}`, ...promoted.image })
+    // the identity it is verified against: backend-ci on main of the repository it was pushed from
+    assert.equal(signerIdentityPattern(promoted.image.repository), 'https://github\\.com/(?i:acme/agent-ready-k8s)/\\.github/workflows/backend-ci\\.yml@refs/heads/main')
+    assert.isUndefined(signerIdentityPattern('agent-ready-k8s/backend'))
   })
 })
