@@ -3,5 +3,6 @@ import { argocdChecks } from './argocd.ts'
 import { endpointChecks } from './endpoints.ts'
 import { gitopsChecks } from './gitops.ts'
 import { platformChecks } from './platform.ts'
+import { signedImageChecks } from './signed-image.ts'
 
-export const allChecks = [...argocdChecks, ...gitopsChecks, ...endpointChecks, ...platformChecks]
+export const allChecks = [...argocdChecks, ...gitopsChecks, ...endpointChecks, ...platformChecks, ...signedImageChecks]
