@@ -29,8 +29,8 @@ export const redis = check({
     const access = profile.redis.value
     await expect('Redis PING', async () => {
       const reply = await redisPing(kube, access)
-      if (reply === '+PONG') return met()
-      if (reply.startsWith('-NOAUTH') || reply.startsWith('-WRONGPASS')) return failed(`Redis refused: ${reply}`)
+      if (reply === 'PONG') return met()
+      if (/^(NOAUTH|WRONGPASS)/.test(reply)) return failed(`Redis refused: ${reply}`)
       return pending(`Redis replied ${reply}`)
     }).within(deadlines.answerMs)
   },

@@ -3,8 +3,8 @@
  * the machine's own services) or by exec into their pods (kind profile).
  */
 import { Writable } from 'node:stream'
-import net from 'node:net'
 import * as k8s from '@kubernetes/client-node'
+import { Redis, ReplyError } from 'ioredis'
 import pg from 'pg'
 import type { Kube } from './kube.ts'
 import type { DatabaseAccess, RedisAccess } from './profile.ts'
@@ -64,29 +64,40 @@ export async function queryColumn(kube: Kube, access: DatabaseAccess, sql: strin
   return out.split('\n').filter(Boolean)
 }
 
-/** Sends PING (after AUTH when a password is set); resolves to the reply line, e.g. "+PONG". */
+/**
+ * Sends PING (after AUTH when a password is set) and resolves to the reply: "PONG", or the
+ * server's error reply ("NOAUTH …", "WRONGPASS …"). Rejects when Redis cannot be reached.
+ */
 export async function redisPing(kube: Kube, access: RedisAccess): Promise<string> {
   if (access.kind === 'pod') {
     const out = await execInPod(kube, access.namespace, access.podSelector, access.container, redisPingCommand(access))
-    return out.trim() === 'PONG' ? '+PONG' : out.trim()
+    return out.trim().replace(/^\(error\) /, '')
   }
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: access.host, port: access.port })
-    let buffer = ''
-    socket.setTimeout(3000, () => socket.destroy(new Error(`redis ${access.host}:${access.port}: no answer within 3 s`)))
-    socket.on('connect', () => {
-      if (access.password) socket.write(`AUTH ${access.password}\r\n`)
-      socket.write('PING\r\n')
-    })
-    socket.on('data', (chunk) => {
-      buffer += String(chunk)
-      const lines = buffer.split('\r\n').filter(Boolean)
-      const last = lines[lines.length - 1]
-      if (lines.length >= (access.password ? 2 : 1)) {
-        socket.end()
-        resolve(last)
-      }
-    })
-    socket.on('error', (e: NodeJS.ErrnoException) => reject(new Error(`redis ${access.host}:${access.port}: ${e.code ?? e.message}`)))
+  // one attempt, no reconnects and no offline queue: the check's expectation does the retrying
+  const client = new Redis({
+    host: access.host,
+    port: access.port,
+    password: access.password,
+    lazyConnect: true,
+    connectTimeout: 3000,
+    commandTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
   })
+  // ioredis reports the socket's or AUTH's own error here and rejects with "Connection is closed."
+  let cause: unknown
+  client.on('error', (error) => (cause ??= error))
+  try {
+    await client.connect()
+    return await client.ping()
+  } catch (error) {
+    const first = cause ?? error
+    if (first instanceof ReplyError) return (first as Error).message
+    const e = first as NodeJS.ErrnoException
+    throw new Error(`redis ${access.host}:${access.port}: ${e.code ?? e.message}`)
+  } finally {
+    client.disconnect()
+  }
 }

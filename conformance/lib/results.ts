@@ -1,12 +1,13 @@
 /*
  * Result model of a conformance run and its two artifacts:
  *   reports/conformance/results.json – for agents and scripts
- *   reports/conformance/junit.xml    – for CI systems (JUnit 4 schema as
- *     Jenkins/GitLab/GitHub test reporters accept it)
+ *   reports/conformance/junit.xml    – for CI systems (JUnit XML as Jenkins/GitLab/GitHub
+ *     test reporters accept it, built by junit-report-builder)
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import junitModule, { type Builder } from 'junit-report-builder'
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped'
 
@@ -53,51 +54,42 @@ export function summarize(profile: string, startedAt: Date, finishedAt: Date, ch
   }
 }
 
-/** XML 1.0 forbids most control characters even when escaped: drop them. */
-export function xmlEscape(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-}
+// the package is CommonJS (module.exports = builder) but its types declare an ES default export
+const junit = junitModule as unknown as Builder
 
-const seconds = (ms: number) => (ms / 1000).toFixed(3)
+/** The builder's XML writer splits only the FIRST "]]>" of a CDATA text; a second one would end it early. */
+const cdata = (text: string) => text.replaceAll(']]>', ']] >')
 
+/**
+ * JUnit XML through junit-report-builder (it escapes text and drops what XML 1.0 cannot carry).
+ * A failure carries the cause as its message and cause + diagnostics as its body; a skip carries
+ * its reason in system-out (the builder's <skipped/> has no message); convergence timings go to
+ * system-out too.
+ */
 export function toJUnit(run: RunResult): string {
-  const { summary } = run
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="conformance" tests="${summary.total}" failures="${summary.failed}" errors="0" skipped="${summary.skipped}" time="${seconds(run.durationMs)}">`,
-    `  <testsuite name="conformance.${xmlEscape(run.profile)}" tests="${summary.total}" failures="${summary.failed}" errors="0" skipped="${summary.skipped}" time="${seconds(run.durationMs)}" timestamp="${run.startedAt.replace(/\.\d+Z$/, '')}" hostname="${xmlEscape(hostname())}">`,
-    '    <properties>',
-    `      <property name="profile" value="${xmlEscape(run.profile)}"/>`,
-    '    </properties>',
-  ]
+  const report = junit.newBuilder().name('conformance')
+  const suite = report
+    .testSuite()
+    .name(`conformance.${run.profile}`)
+    .timestamp(new Date(run.startedAt))
+    .time(run.durationMs / 1000)
+    .property('profile', run.profile)
+    .property('hostname', hostname())
   for (const check of run.checks) {
-    const open = `    <testcase classname="conformance.${xmlEscape(run.profile)}.${xmlEscape(check.block)}" name="${xmlEscape(check.name)}" time="${seconds(check.durationMs)}"`
-    if (check.status === 'passed' && check.convergence.length === 0) {
-      lines.push(`${open}/>`)
-      continue
-    }
-    lines.push(`${open}>`)
+    const testCase = suite.testCase().className(`conformance.${run.profile}.${check.block}`).name(check.name).time(check.durationMs / 1000)
+    const out: string[] = []
     if (check.status === 'failed') {
-      lines.push(`      <failure message="${xmlEscape(check.cause ?? 'failed')}" type="ConformanceFailure">${xmlEscape([check.cause, check.diagnostics].filter(Boolean).join('\n\n'))}</failure>`)
+      testCase.failure(check.cause ?? 'failed', 'ConformanceFailure').stacktrace(cdata([check.cause, check.diagnostics].filter(Boolean).join('\n\n')))
     } else if (check.status === 'skipped') {
-      lines.push(`      <skipped message="${xmlEscape(check.cause ?? 'skipped')}"/>`)
+      testCase.skipped()
+      out.push(`skipped: ${check.cause ?? 'no reason given'}`)
     }
-    if (check.convergence.length > 0) {
-      const text = check.convergence
-        .map((c) => `${c.label}: action→observed ${c.actionToObservedMs} ms, Argo CD done→observed ${c.argoToObservedMs ?? 'n/a'} ms`)
-        .join('\n')
-      lines.push(`      <system-out>${xmlEscape(text)}</system-out>`)
+    for (const c of check.convergence) {
+      out.push(`${c.label}: action→observed ${c.actionToObservedMs} ms, Argo CD done→observed ${c.argoToObservedMs ?? 'n/a'} ms`)
     }
-    lines.push('    </testcase>')
+    if (out.length > 0) testCase.standardOutput(cdata(out.join('\n')))
   }
-  lines.push('  </testsuite>', '</testsuites>', '')
-  return lines.join('\n')
+  return report.build() + '\n'
 }
 
 export async function writeReports(dir: string, run: RunResult): Promise<{ json: string; junit: string }> {

@@ -64,7 +64,7 @@ export async function redisProblem(): Promise<Problem | undefined> {
   try {
     // the direct kind of access needs no cluster client
     const reply = await redisPing(undefined as never, { kind: 'direct', host, port, password: process.env.REDIS_PASSWORD || undefined })
-    return reply === '+PONG' ? undefined : { what: `Redis on ${host}:${port} answers PING with "${reply}"`, fix }
+    return reply === 'PONG' ? undefined : { what: `Redis on ${host}:${port} answers PING with "${reply}"`, fix }
   } catch (e) {
     return { what: `Redis does not answer on ${host}:${port} (${(e as Error).message})`, fix }
   }
