@@ -20,12 +20,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import { AppsV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml'
 import { $ } from 'zx'
 import { applySecrets, describeObjects, placeholderInput, readSecretInput, secretObjects } from './create-secrets.ts'
 import { readBackendImage } from './lib/backend-image.ts'
+import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
 import { ensureGitSource, type GitSource } from './lib/git-source.ts'
 import { applyGitops, expectedApplications, rootApplication, waitForApplications } from './lib/gitops-apply.ts'
 import { repoRoot } from './lib/local-state.ts'
@@ -372,22 +372,23 @@ async function down() {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { 'dry-run': { type: 'boolean', default: false }, 'secrets-file': { type: 'string', default: join(repoRoot, '.env') } },
-  })
+  const usage = 'usage: node scripts/cluster-kind.ts up|down [--dry-run] [--secrets-file .env]'
+  const { values, positionals } = parseCommandLine(
+    { allowPositionals: true, options: { 'dry-run': { type: 'boolean', default: false }, 'secrets-file': { type: 'string', default: join(repoRoot, '.env') } } },
+    usage,
+  )
   dryRun = values['dry-run']!
   process.chdir(repoRoot)
   const command = positionals[0]
   if (command === 'up') await up(resolve(values['secrets-file']!))
   else if (command === 'down') await down()
-  else throw new Error(`usage: node scripts/cluster-kind.ts up|down [--dry-run] [--secrets-file .env] (got "${command ?? ''}")`)
+  else throw new UsageError(`${usage} (got "${command ?? ''}")`)
   if (dryRun) console.log('\n(dry run: nothing was executed)')
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   main().catch((e) => {
     console.error(`\ncluster-kind: ${(e as Error).message}`)
-    process.exit(1)
+    process.exit(exitStatusOf(e))
   })
 }

@@ -16,6 +16,7 @@ import { randomBytes, createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiextensionsV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node'
+import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
 import { ensureGitSource, snapshotCheckout } from './lib/git-source.ts'
 import { applicationStatuses, applyGitops, argocdNamespace, expectedApplications, waitForApplications } from './lib/gitops-apply.ts'
 import { dropDatabase, ensureDatabase } from './lib/postgres.ts'
@@ -515,8 +516,11 @@ function withLock(fn: () => Promise<void>): Promise<void> {
 }
 
 const usage = 'usage: npm run cluster:local -- up | down | status'
-const cmd = process.argv[2]
+let cmd: string | undefined
 try {
+  const { positionals } = parseCommandLine({ allowPositionals: true, options: {} }, usage)
+  cmd = positionals[0]
+  if (positionals.length !== 1 || !['up', 'down', 'status'].includes(cmd)) throw new UsageError(usage)
   if (cmd === 'up') {
     await withLock(async () => {
       try {
@@ -528,12 +532,8 @@ try {
       }
     })
   } else if (cmd === 'down') await withLock(() => down())
-  else if (cmd === 'status') process.exitCode = (await status()) ? 0 : 3
-  else {
-    console.error(usage)
-    process.exitCode = 2
-  }
+  else process.exitCode = (await status()) ? 0 : 3
 } catch (e) {
-  console.error(`✗ ${cmd}: ${(e as Error).message}`)
-  process.exitCode = 1
+  console.error(e instanceof UsageError ? e.message : `✗ ${cmd}: ${(e as Error).message}`)
+  process.exitCode = exitStatusOf(e)
 }

@@ -21,8 +21,8 @@ import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
+import { exitStatusOf, parseCommandLine } from './lib/cli.ts'
 import { repoRoot } from './lib/local-state.ts'
 
 export type Profile = 'kind' | 'local'
@@ -134,8 +134,10 @@ export async function applySecrets(kubeconfig: string, objects: KubernetesObject
   }
 }
 
+const usage = 'usage: npm run secrets -- --profile kind|local [--secrets-file .env] [--kubeconfig path] [--generate] [--dry-run]'
+
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
+  const { values: args } = parseCommandLine({
     options: {
       profile: { type: 'string', default: 'kind' },
       'secrets-file': { type: 'string', default: resolve(repoRoot, '.env') },
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
       generate: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
     },
-  })
+  }, usage)
   const profile = args.profile as Profile
   if (profile !== 'kind' && profile !== 'local') throw new Error(`--profile must be "kind" or "local", not "${args.profile}"`)
   const envFile = resolve(args['secrets-file']!)
@@ -161,6 +163,6 @@ async function main(): Promise<void> {
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   main().catch((e) => {
     console.error(`create-secrets: ${(e as Error).message}`)
-    process.exit(1)
+    process.exit(exitStatusOf(e))
   })
 }

@@ -5,13 +5,17 @@
  * `npm test` runs it first (the "pretest" script) so a missing service is not a failed assertion
  * deep in a suite. Exit 1 when anything is missing.
  */
+import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
 import { gitProblem, goProblem, postgresProblem, redisProblem, redisServerProblem, requirePrerequisites, type Check } from './lib/prerequisites.ts'
 
 const checks: Record<string, Check> = { go: goProblem, postgres: postgresProblem, redis: redisProblem, 'redis-server': redisServerProblem, git: gitProblem }
-const [purpose, ...names] = process.argv.slice(2)
-const unknown = names.filter((n) => !checks[n])
-if (!purpose || !names.length || unknown.length) {
-  console.error(`usage: node scripts/preflight.ts <purpose> <${Object.keys(checks).join('|')}>...${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`)
-  process.exit(2)
+const usage = `usage: node scripts/preflight.ts <purpose> <${Object.keys(checks).join('|')}>...`
+try {
+  const [purpose, ...names] = parseCommandLine({ allowPositionals: true, options: {} }, usage).positionals
+  const unknown = names.filter((n) => !checks[n])
+  if (!purpose || !names.length || unknown.length) throw new UsageError(`${unknown.length ? `unknown check: ${unknown.join(', ')}\n` : ''}${usage}`)
+  await requirePrerequisites(purpose, names.map((n) => checks[n]))
+} catch (error) {
+  console.error((error as Error).message)
+  process.exit(exitStatusOf(error))
 }
-await requirePrerequisites(purpose, names.map((n) => checks[n]))

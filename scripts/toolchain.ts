@@ -23,6 +23,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { loadavg, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
+import { exitStatusOf, parseCommandLine } from './lib/cli.ts'
 import { goProblem } from './lib/prerequisites.ts'
 import { procStartTime } from './lib/supervisor.ts'
 import { argocdManifestsDir, readPins, toolchainBinDir, toolchainRoot, type DebianToolPin, type GoToolPin, type ToolPin } from './lib/toolchain.ts'
@@ -65,20 +66,14 @@ const pinDir = dirname(binDir)
 const stampDir = join(binDir, '.stamps')
 const logDir = join(pinDir, 'logs')
 
-function parseArgs(argv: string[]): { only?: string[]; force: boolean } {
-  let only: string[] | undefined
-  let force = false
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean)
-    else if (a.startsWith('--only=')) only = a.slice(7).split(',').filter(Boolean)
-    else if (a === '--force') force = true
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run toolchain [-- --only tool[,tool]] [--force]')
-      process.exit(0)
-    } else throw new Error(`unknown argument "${a}" (usage: npm run toolchain [-- --only tool[,tool]] [--force])`)
-  }
-  return { only, force }
+const usage = 'usage: npm run toolchain [-- --only tool[,tool]] [--force]'
+
+function parseArgs(): { only?: string[]; force: boolean; help: boolean } {
+  const { values } = parseCommandLine(
+    { options: { only: { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } },
+    usage,
+  )
+  return { only: values.only?.split(',').filter(Boolean), force: values.force, help: values.help }
 }
 
 /** What a stamp records: the identity of the build, plus how long it took and when. */
@@ -282,7 +277,8 @@ function fmt(ms: number): string {
 }
 
 async function main(): Promise<void> {
-  const { only, force } = parseArgs(process.argv.slice(2))
+  const { only, force, help } = parseArgs()
+  if (help) return void console.log(usage)
   const pins = readPins()
   const names = only ?? Object.keys(pins.tools)
   for (const n of names) {
@@ -427,5 +423,5 @@ function linkArgocdComponents(): void {
 
 main().catch((e) => {
   console.error(`toolchain: ${(e as Error).message}`)
-  process.exit(1)
+  process.exit(exitStatusOf(e))
 })

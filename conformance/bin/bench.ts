@@ -1,6 +1,6 @@
 /*
  * Benchmark of the conformance suite:
- *   node conformance/bin/bench.ts [--profile local|kind]
+ *   node conformance/bin/bench.ts [--profile local|kind] [run.ts options]
  * Runs the whole suite once (a real run, same reports) and prints its wall
  * time, and per GitOps check the time from the triggering action (commit /
  * manual scale) to observed convergence, split into Argo CD's own time and the
@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
+import { parseArgs } from '../lib/cli.ts'
 import type { RunResult } from '../lib/results.ts'
 
 const MANUAL_PROCEDURE_MS = 6 * 60 * 1000
@@ -22,6 +23,12 @@ const OBSERVATION_TARGET_MS = 2_000
 
 const outputDir = process.env.ARK_CONFORMANCE_REPORTS || join(repoRoot, 'reports', 'conformance')
 const args = process.argv.slice(2)
+try {
+  parseArgs(args) // the same options as run.ts, refused here before anything runs
+} catch (error) {
+  console.error((error as Error).message)
+  process.exit(2)
+}
 
 const started = performance.now()
 const code = await new Promise<number>((resolve) => {

@@ -20,7 +20,7 @@ import { localDir, readLocalState, repoRoot } from '../../scripts/lib/local-stat
 import { findProblems, gitProblem, goProblem, postgresProblem, printProblems, redisProblem, redisServerProblem, type Check } from '../../scripts/lib/prerequisites.ts'
 import { isAlive } from '../../scripts/lib/supervisor.ts'
 import { readPins, toolchainBinDir } from '../../scripts/lib/toolchain.ts'
-import { SUITES } from './cli.ts'
+import { parseArgs } from './cli.ts'
 import type { ProfileName } from './profile.ts'
 import { summarize, writeReports } from './results.ts'
 
@@ -84,11 +84,10 @@ export async function chooseCluster(): Promise<Choice> {
 }
 
 export async function conformanceArgs(argv: string[]): Promise<string[]> {
-  const keep = argv.includes(KEEP)
+  const { keep, profileGiven, suites } = parseArgs(argv)
   const rest = argv.filter((a) => a !== KEEP)
-  const explicit = rest.some((a) => a === '--profile' || a.startsWith('--profile=')) || !!process.env.ARK_PROFILE
-  const needsCluster = !rest.some((a) => (SUITES as readonly string[]).includes(a)) || rest.some((a) => a === 'checks' || a === 'self')
-  if (explicit || !needsCluster) {
+  const needsCluster = suites.some((s) => s !== 'framework')
+  if (profileGiven || !needsCluster) {
     if (keep) console.log(`${KEEP} only applies when npm run conformance brings the cluster up itself (no --profile): ignored`)
     return rest
   }

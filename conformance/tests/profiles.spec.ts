@@ -118,11 +118,17 @@ test.group('profiles', (group) => {
     assert.throws(() => loadProfile('staging'), /no profile "staging" \(profiles: kind, local, local-hello\)/)
   })
 
-  test('command line: --profile and suite names, the rest goes to Japa', ({ assert }) => {
-    assert.deepEqual(withEnv({ ARK_PROFILE: undefined }, () => parseArgs(['--profile', 'local', '--files', 'x'])), { profile: 'local', suites: ['checks'], rest: ['--files', 'x'] })
-    assert.deepEqual(withEnv({ ARK_PROFILE: undefined }, () => parseArgs(['framework', 'self', '--profile=local'])), { profile: 'local', suites: ['framework', 'self'], rest: [] })
-    assert.equal(withEnv({ ARK_PROFILE: undefined }, () => parseArgs([])).profile, 'kind')
-    assert.throws(() => parseArgs(['--profile', 'prod']), /--profile must be one of kind, local, local-hello, got "prod"/)
+  test('command line: --profile, --keep and suite names; Japa filters go on to Japa; unknown options are refused', ({ assert }) => {
+    const parsed = (argv: string[]) => withEnv({ ARK_PROFILE: undefined }, () => parseArgs(argv))
+    assert.deepEqual(parsed(['--profile', 'local', '--files', 'x']), { profile: 'local', profileGiven: true, keep: false, suites: ['checks'], rest: ['--files=x'] })
+    assert.deepEqual(parsed(['framework', 'self', '--profile=local', '--keep', '--bail']), { profile: 'local', profileGiven: true, keep: true, suites: ['framework', 'self'], rest: ['--bail'] })
+    assert.deepEqual(parsed([]), { profile: 'kind', profileGiven: false, keep: false, suites: ['checks'], rest: [] })
+    assert.deepEqual(withEnv({ ARK_PROFILE: 'local' }, () => parseArgs([])).profileGiven, true)
+    assert.throws(() => parsed(['--profile', 'prod']), /--profile must be one of kind, local, local-hello, got "prod"/)
+    assert.throws(() => withEnv({ ARK_PROFILE: 'prod' }, () => parseArgs([])), /ARK_PROFILE must be one of kind, local, local-hello, got "prod"/)
+    assert.throws(() => parsed(['--dry-run']), /Unknown option '--dry-run'[\s\S]*usage: npm run conformance/)
+    assert.throws(() => parsed(['chekcs']), /unknown suite "chekcs"/)
+    assert.throws(() => parsed(['--profile']), /argument missing/)
   })
 
   test('a profile table with a missing or inconsistent field is refused, naming the file and the field', ({ assert }) => {
