@@ -131,7 +131,7 @@ test.group('cluster:up / cluster:down (kind)', (group) => {
 
   test('an unknown command is refused with the usage', async ({ assert }) => {
     const { code, out } = await kind(['sideways'], stateDir)
-    assert.equal(code, 1)
+    assert.equal(code, 2) // a usage error, like every script's (scripts/lib/cli.ts)
     assert.include(out, 'usage: node scripts/cluster-kind.ts up|down')
   })
 })
