@@ -56,75 +56,55 @@ const jsonHas = (res: HttpResponse, fields: Record<string, unknown>): Outcome<Ht
 const contentType = (res: HttpResponse) => String(res.headers['content-type'] ?? '')
 const isHtml = (res: HttpResponse): Outcome<HttpResponse> => (contentType(res).includes('text/html') ? met(res) : failed(`content-type is ${contentType(res) || 'missing'}, want text/html`))
 
-export const argocdApi = check({
-  block: 2,
-  name: 'Argo CD API answers',
-  timeout: 40_000,
-  appliesTo: needs((p) => p.argocdApi),
-  async run(ctx) {
-    await expectGet(ctx, endpointOf(ctx.profile.argocdApi), '/api/version', 200, (res) => jsonHas(res, { Version: /^v\d+\.\d+\.\d+/ }))
-  },
+/** A check of one endpoint of the profile: SKIPPED with the profile's reason when it cannot reach it. */
+function endpointCheck(block: BlockNumber, name: string, pick: (p: Profile) => Reach<Endpoint>, run: (ctx: CheckContext, endpoint: Endpoint) => Promise<void>): Check {
+  return check({ block, name, timeout: 40_000, appliesTo: needs(pick), run: (ctx) => run(ctx, endpointOf(pick(ctx.profile))) })
+}
+
+export const argocdApi = endpointCheck(2, 'Argo CD API answers', (p) => p.argocdApi, async (ctx, api) => {
+  await expectGet(ctx, api, '/api/version', 200, (res) => jsonHas(res, { Version: /^v\d+\.\d+\.\d+/ }))
 })
 
 /** The Argo CD web UI is its page plus the application bundle the page loads (a placeholder page has no bundle). */
 const UI_BUNDLE_MIN_BYTES = 100_000
 
-export const argocdUi = check({
-  block: 2,
-  name: 'Argo CD UI (page and app bundle)',
-  timeout: 40_000,
-  appliesTo: needs((p) => p.argocdUi),
-  async run(ctx) {
-    const ui = endpointOf(ctx.profile.argocdUi)
-    const page = await expectGet(ctx, ui, '/', 200, (res) => {
-      const html = isHtml(res)
-      if (html.status !== 'met') return html
-      if (!/<title>\s*Argo CD\s*<\/title>/i.test(res.body)) return failed(`the page is not the Argo CD UI (no <title>Argo CD</title>): ${res.body.slice(0, 160)}`)
-      return met(res)
-    })
-    const scripts = [...page.body.matchAll(/<script[^>]*\ssrc="([^"]+\.js)"/gi)].map((m) => m[1])
-    if (scripts.length === 0) throw new Error(`GET ${describeEndpoint(ui, '/')}: the page loads no script bundle, so it is not the Argo CD UI`)
-    const bundle = new URL(scripts[scripts.length - 1], 'http://x/').pathname
-    await expectGet(ctx, ui, bundle, 200, (res) => {
-      if (!/javascript/.test(contentType(res))) return failed(`the UI bundle ${bundle} has content-type ${contentType(res) || 'missing'}, want JavaScript`)
-      if (Buffer.byteLength(res.body) < UI_BUNDLE_MIN_BYTES) return failed(`the UI bundle ${bundle} is ${Buffer.byteLength(res.body)} bytes, want the application (≥ ${UI_BUNDLE_MIN_BYTES})`)
-      return met(res)
-    })
-  },
+export const argocdUi = endpointCheck(2, 'Argo CD UI (page and app bundle)', (p) => p.argocdUi, async (ctx, ui) => {
+  const page = await expectGet(ctx, ui, '/', 200, (res) => {
+    const html = isHtml(res)
+    if (html.status !== 'met') return html
+    if (!/<title>\s*Argo CD\s*<\/title>/i.test(res.body)) return failed(`the page is not the Argo CD UI (no <title>Argo CD</title>): ${res.body.slice(0, 160)}`)
+    return met(res)
+  })
+  const scripts = [...page.body.matchAll(/<script[^>]*\ssrc="([^"]+\.js)"/gi)].map((m) => m[1])
+  if (scripts.length === 0) throw new Error(`GET ${describeEndpoint(ui, '/')}: the page loads no script bundle, so it is not the Argo CD UI`)
+  const bundle = new URL(scripts[scripts.length - 1], 'http://x/').pathname
+  await expectGet(ctx, ui, bundle, 200, (res) => {
+    if (!/javascript/.test(contentType(res))) return failed(`the UI bundle ${bundle} has content-type ${contentType(res) || 'missing'}, want JavaScript`)
+    if (Buffer.byteLength(res.body) < UI_BUNDLE_MIN_BYTES) return failed(`the UI bundle ${bundle} is ${Buffer.byteLength(res.body)} bytes, want the application (≥ ${UI_BUNDLE_MIN_BYTES})`)
+    return met(res)
+  })
 })
 
-export const podinfo = check({
-  block: 5,
-  name: 'podinfo JSON 6.9.2 and Redis cache',
-  timeout: 40_000,
-  appliesTo: needs((p) => p.podinfo),
-  async run(ctx) {
-    const podinfo = endpointOf(ctx.profile.podinfo)
-    await expectGet(ctx, podinfo, '/', 200, (res) => jsonHas(res, { version: '6.9.2' }))
-    const key = `conformance-${randomBytes(4).toString('hex')}`
-    const value = `probe-${Date.now()}`
-    await expect(`podinfo cache round trip ${describeEndpoint(podinfo, `/cache/${key}`)}`, async () => {
-      const put = await request(podinfo, `/cache/${key}`, { method: 'POST', body: value })
-      if (put.status >= 300) return pending(`POST /cache/${key} answered ${put.status}: ${put.body.slice(0, 160)} (is podinfo's redis cache configured?)`)
-      const got = await request(podinfo, `/cache/${key}`)
-      if (got.status !== 200) return pending(`GET /cache/${key} answered ${got.status}`)
-      if (!got.body.includes(value)) return failed(`GET /cache/${key} returned ${got.body.slice(0, 160)}, want ${value}`)
-      await request(podinfo, `/cache/${key}`, { method: 'DELETE' })
-      return met()
-    }).within(ctx.deadlines.answerMs)
-  },
+export const podinfo = endpointCheck(5, 'podinfo JSON 6.9.2 and Redis cache', (p) => p.podinfo, async (ctx, podinfo) => {
+  await expectGet(ctx, podinfo, '/', 200, (res) => jsonHas(res, { version: '6.9.2' }))
+  const key = `conformance-${randomBytes(4).toString('hex')}`
+  const value = `probe-${Date.now()}`
+  await expect(`podinfo cache round trip ${describeEndpoint(podinfo, `/cache/${key}`)}`, async () => {
+    const put = await request(podinfo, `/cache/${key}`, { method: 'POST', body: value })
+    if (put.status >= 300) return pending(`POST /cache/${key} answered ${put.status}: ${put.body.slice(0, 160)} (is podinfo's redis cache configured?)`)
+    const got = await request(podinfo, `/cache/${key}`)
+    if (got.status !== 200) return pending(`GET /cache/${key} answered ${got.status}`)
+    if (!got.body.includes(value)) return failed(`GET /cache/${key} returned ${got.body.slice(0, 160)}, want ${value}`)
+    await request(podinfo, `/cache/${key}`, { method: 'DELETE' })
+    return met()
+  }).within(ctx.deadlines.answerMs)
 })
 
+/** A backend check: a failure shows the backend's log or its Application, events and pods. */
 function backendCheck(block: BlockNumber, name: string, run: (ctx: CheckContext, api: Endpoint) => Promise<void>): Check {
-  return check({
-    block,
-    name,
-    timeout: 40_000,
-    appliesTo: needs((p) => p.backend.endpoint),
-    async run(ctx) {
-      explainBackend(ctx)
-      await run(ctx, endpointOf(ctx.profile.backend.endpoint))
-    },
+  return endpointCheck(block, name, (p) => p.backend.endpoint, async (ctx, api) => {
+    explainBackend(ctx)
+    await run(ctx, api)
   })
 }
 

@@ -30,7 +30,7 @@ export const selfHeal = gitopsCheck({
   async when(fx, t) {
     await fx.lastSyncAtCurrentRevision(t.app)
     const scaled = await fx.scale(t.workload, t.drift)
-    await fx.sees(scaled, `drift: ${t.drift} pods`, podsExisted(t.workload, t.drift, scaled.tally!))
+    await fx.sees(scaled, `drift: ${t.drift} pods`, podsExisted(t.workload, t.drift, scaled.tally!), { argoCd: false })
     await fx.sees(scaled, `manual scale ${t.drift}→${t.baseline} healed`, rollout(t.workload, { replicas: t.baseline }, t.app))
   },
 })
