@@ -3,10 +3,11 @@ import User from '#models/user'
 import { ApiException } from '#exceptions/api_exception'
 import { addMemberValidator } from '#validators/member'
 import { findOwnOrganization } from '#services/tenancy'
+import UserTransformer from '#transformers/user_transformer'
 
 export default class MembersController {
   /** POST /v1/organizations/:id/members: adds an org-less user to the caller's organization. */
-  async store({ params, request, response, auth }: HttpContext) {
+  async store({ params, request, response, auth, serialize }: HttpContext) {
     const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
     const { username } = await request.validateUsing(addMemberValidator)
 
@@ -16,7 +17,8 @@ export default class MembersController {
       .whereNull('organization_id')
       .update({ organization_id: organization.id, updated_at: new Date() }, ['id'])
     if (joined) {
-      return response.created(await User.findOrFail((joined as { id: number }).id))
+      const member = await User.findOrFail((joined as { id: number }).id)
+      return response.created(await serialize(UserTransformer.transform(member)))
     }
 
     const existing = await User.findBy('username', username)

@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
-import Organization, { presentOrganizationRow } from '#models/organization'
+import Organization from '#models/organization'
+import OrganizationTransformer from '#transformers/organization_transformer'
 import User from '#models/user'
 import { ApiException } from '#exceptions/api_exception'
 import { organizationValidator } from '#validators/organization'
@@ -19,11 +20,11 @@ export default class OrganizationsController {
     } else {
       query.where('id', user.organizationId)
     }
-    return paginate(query, pageRequest, presentOrganizationRow)
+    return paginate(query, pageRequest, OrganizationTransformer)
   }
 
   /** POST /v1/organizations: creates an organization and makes the caller its member. */
-  async store({ request, response, auth }: HttpContext) {
+  async store({ request, response, auth, serialize }: HttpContext) {
     const { name } = await request.validateUsing(organizationValidator)
     const user = auth.getUserOrFail()
     if (user.organizationId !== null) {
@@ -41,20 +42,22 @@ export default class OrganizationsController {
       }
       return created
     })
-    return response.created(organization)
+    return response.created(await serialize(OrganizationTransformer.transform(organization)))
   }
 
   /** GET /v1/organizations/:id */
-  async show({ params, auth }: HttpContext) {
-    return findOwnOrganization(auth.getUserOrFail(), params.id)
+  async show({ params, auth, serialize }: HttpContext) {
+    const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
+    return serialize(OrganizationTransformer.transform(organization))
   }
 
   /** PUT /v1/organizations/:id */
-  async update({ params, request, auth }: HttpContext) {
+  async update({ params, request, auth, serialize }: HttpContext) {
     const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
     const { name } = await request.validateUsing(organizationValidator)
     organization.name = name
-    return saveWhileExists(organization, 'Organization not found')
+    await saveWhileExists(organization, 'Organization not found')
+    return serialize(OrganizationTransformer.transform(organization))
   }
 
   /** DELETE /v1/organizations/:id: projects go with it, members become org-less (FK rules). */

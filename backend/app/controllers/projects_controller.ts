@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import Project, { presentProjectRow } from '#models/project'
+import Project from '#models/project'
+import ProjectTransformer from '#transformers/project_transformer'
 import { createProjectValidator, updateProjectValidator } from '#validators/project'
 import { paginationValidator } from '#validators/pagination'
 import { paginate } from '#services/pagination'
@@ -11,32 +12,35 @@ export default class ProjectsController {
     const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
     const pageRequest = await paginationValidator.validate(request.qs())
     const query = Project.query().where('organization_id', organizationId).orderBy('id')
-    return paginate(query, pageRequest, presentProjectRow)
+    return paginate(query, pageRequest, ProjectTransformer)
   }
 
   /**
    * POST /v1/organizations/:orgId/projects: a duplicate name answers 409 (unique
    * constraint); an organization deleted meanwhile 404 (foreign key, handler).
    */
-  async store({ params, request, response, auth }: HttpContext) {
+  async store({ params, request, response, auth, serialize }: HttpContext) {
     const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
     const { name, description } = await request.validateUsing(createProjectValidator)
     const project = await Project.create({ organizationId, name, description: description ?? null })
-    return response.created(project)
+    return response.created(await serialize(ProjectTransformer.transform(project)))
   }
 
   /** GET /v1/projects/:id */
-  async show({ params, auth }: HttpContext) {
-    return findOwnProject(auth.getUserOrFail(), params.id)
+  async show({ params, auth, serialize }: HttpContext) {
+    return serialize(
+      ProjectTransformer.transform(await findOwnProject(auth.getUserOrFail(), params.id))
+    )
   }
 
   /** PUT /v1/projects/:id: partial update of name and/or description. */
-  async update({ params, request, auth }: HttpContext) {
+  async update({ params, request, auth, serialize }: HttpContext) {
     const project = await findOwnProject(auth.getUserOrFail(), params.id)
     const { name, description } = await request.validateUsing(updateProjectValidator)
     if (name !== undefined) project.name = name
     if (description !== undefined) project.description = description
-    return saveWhileExists(project, 'Project not found')
+    await saveWhileExists(project, 'Project not found')
+    return serialize(ProjectTransformer.transform(project))
   }
 
   /** DELETE /v1/projects/:id */

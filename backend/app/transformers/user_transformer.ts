@@ -1,0 +1,33 @@
+import { BaseTransformer } from '@adonisjs/core/transformers'
+import type User from '#models/user'
+import {
+  boolean,
+  integer,
+  isoUtc,
+  nullable,
+  responseSchema,
+  string,
+  timestamp,
+} from '#transformers/response_schema'
+
+/** The API's User: no updatedAt. */
+export default class UserTransformer extends BaseTransformer<User> {
+  toObject() {
+    const user = this.resource
+    return {
+      id: user.id,
+      username: user.username,
+      organizationId: user.organizationId,
+      isGuest: user.isGuest,
+      createdAt: isoUtc(user.createdAt),
+    }
+  }
+
+  static schema = responseSchema<ReturnType<UserTransformer['toObject']>>({
+    id: integer,
+    username: string,
+    organizationId: nullable(integer),
+    isGuest: boolean,
+    createdAt: timestamp,
+  })
+}
