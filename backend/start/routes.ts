@@ -1,5 +1,5 @@
 /*
- * The API map (contract: ../shared/api-contract.md; every route here is
+ * The API map (contract: docs/api-contract.md; every route here is
  * described in app/openapi/document.ts, a test keeps the two in sync).
  */
 import router from '@adonisjs/core/services/router'
@@ -25,6 +25,7 @@ router.get('/v1/hello', () => ({ message: 'Hello, World!' }))
 router.get('/ready', [HealthController, 'ready'])
 router.get('/openapi.json', [DocsController, 'document'])
 router.get('/docs', [DocsController, 'page'])
+router.get('/docs/assets/:file', [DocsController, 'asset'])
 
 router
   .group(() => {

@@ -14,6 +14,7 @@ import OrganizationTransformer from '#transformers/organization_transformer'
 import ProjectTransformer from '#transformers/project_transformer'
 import TokenTransformer from '#transformers/token_transformer'
 import UserTransformer from '#transformers/user_transformer'
+import { DOCS_ASSETS } from '#openapi/docs_page'
 import { PAGE_META_SCHEMA, ref, type JsonSchema } from '#transformers/response_schema'
 
 type Schema = JsonSchema
@@ -129,12 +130,37 @@ export function openApiDocument(version: string) {
       '/docs': {
         get: {
           tags: ['system'],
-          summary: 'HTML page rendering this document',
+          summary: 'Swagger UI over this document: try every operation, with Bearer authorization',
           responses: {
             200: {
               description: 'HTML page',
               content: { 'text/html': { schema: { type: 'string' } } },
             },
+          },
+        },
+      },
+      '/docs/assets/{file}': {
+        get: {
+          tags: ['system'],
+          summary: "The docs page's files, from the installed swagger-ui-dist package",
+          parameters: [
+            {
+              name: 'file',
+              in: 'path',
+              required: true,
+              schema: { enum: Object.keys(DOCS_ASSETS) },
+            },
+          ],
+          responses: {
+            200: {
+              description: 'The file',
+              content: {
+                'text/css': { schema: { type: 'string' } },
+                'application/javascript': { schema: { type: 'string' } },
+                'image/png': { schema: { type: 'string' } },
+              },
+            },
+            404: errorResponse('No such file'),
           },
         },
       },

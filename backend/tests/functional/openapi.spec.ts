@@ -94,7 +94,7 @@ test.group('OpenAPI document and docs page', () => {
           )
         }
         for (const [status, response] of Object.entries<any>(operation.responses)) {
-          if (status === '204' || path === '/docs') continue
+          if (status === '204' || path.startsWith('/docs')) continue
           assert.exists(
             response.content?.['application/json']?.schema,
             `${method} ${path} ${status} has no response schema`
@@ -257,5 +257,23 @@ test.group('OpenAPI document and docs page', () => {
     // No CDN: the page must work without internet.
     assert.notMatch(html, /(src|href)=["']https?:/)
     assert.notMatch(html, /import .* from ['"]https?:/)
+  })
+})
+
+test.group('/docs assets', () => {
+  test('serves Swagger UI from the installed package, and nothing else', async ({
+    client,
+    assert,
+  }) => {
+    const css = await client.get('/docs/assets/swagger-ui.css')
+    css.assertStatus(200)
+    assert.match(css.header('content-type') ?? '', /text\/css/)
+    const page = await client.get('/docs')
+    assert.include(page.header('content-security-policy'), "default-src 'none'")
+    for (const name of ['package.json', 'constructor', '..%2Fpackage.json', 'index.html']) {
+      const response = await client.get(`/docs/assets/${name}`)
+      response.assertStatus(404)
+      assert.equal(response.body().errors[0].message, 'No such file', name)
+    }
   })
 })
