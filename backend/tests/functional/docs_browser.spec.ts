@@ -73,12 +73,12 @@ test.group('/docs in a browser', () => {
       // Every file came from this API and the page's CSP blocked nothing it needs…
       assert.deepEqual(problems, [])
       // …while it is in force: a script injected into the page does not run.
-      const injected = await page.evaluate(() => {
+      const injected = await page.evaluate(`(() => {
         const script = document.createElement('script')
         script.textContent = 'document.body.dataset.injected = "ran"'
         document.body.append(script)
         return document.body.dataset.injected ?? 'blocked'
-      })
+      })()`)
       assert.equal(injected, 'blocked')
     } finally {
       await browser.close()
