@@ -26,6 +26,7 @@ import { $ } from 'zx'
 import { applySecrets, describeObjects, placeholderInput, readSecretInput, secretObjects } from './create-secrets.ts'
 import { readBackendImage } from './lib/backend-image.ts'
 import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
+import { expect, met, pending } from './lib/expect.ts'
 import { ensureGitSource, type GitSource } from './lib/git-source.ts'
 import { applyGitops, expectedApplications, rootApplication, waitForApplications } from './lib/gitops-apply.ts'
 import { repoRoot } from './lib/local-state.ts'
@@ -185,9 +186,8 @@ async function serverSideApply(objects: KubernetesObject[]) {
 
 async function waitForArgoCD(timeoutMs = 600_000) {
   const apps = kubeConfig().makeApiClient(AppsV1Api)
-  const deadline = Date.now() + timeoutMs
   let last = ''
-  for (;;) {
+  const ready = async () => {
     const [deployments, statefulsets] = await Promise.all([
       apps.listNamespacedDeployment({ namespace: 'argocd' }),
       apps.listNamespacedStatefulSet({ namespace: 'argocd' }),
@@ -200,10 +200,9 @@ async function waitForArgoCD(timeoutMs = 600_000) {
     const line = workloads.map((w) => `${w.name} ${w.ready}/${w.want}`).join(' · ')
     if (line !== last) console.log(`    argocd: ${line}`)
     last = line
-    if (workloads.length && workloads.every((w) => w.ready >= w.want)) return
-    if (Date.now() > deadline) throw new Error(`Argo CD not ready after ${timeoutMs / 1000} s: ${line}`)
-    await new Promise((r) => setTimeout(r, 1000))
+    return workloads.length && workloads.every((w) => w.ready >= w.want) ? met() : pending(line || 'no workloads yet')
   }
+  await expect('Argo CD ready', ready).within(timeoutMs, { minDelayMs: 250, maxDelayMs: 1000 })
 }
 
 async function installArgoCD() {

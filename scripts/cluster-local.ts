@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path'
 import { ApiextensionsV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node'
 import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
+import { expect, met, pending } from './lib/expect.ts'
 import { ensureGitSource, snapshotCheckout } from './lib/git-source.ts'
 import { applicationStatuses, applyGitops, argocdNamespace, expectedApplications, waitForApplications } from './lib/gitops-apply.ts'
 import { dropDatabase, ensureDatabase } from './lib/postgres.ts'
@@ -292,20 +293,17 @@ function argocdEnv(p: Paths): NodeJS.ProcessEnv {
   }
 }
 
-/** `kubectl wait` fails while a new CRD has no status yet: poll until each is Established. */
+/** `kubectl wait` fails while a new CRD has no status yet: probe until each is Established. */
 async function waitForCrds(kubeconfig: string, names: string[]): Promise<void> {
   const kc = new KubeConfig()
   kc.loadFromFile(kubeconfig)
   const api = kc.makeApiClient(ApiextensionsV1Api)
-  const deadline = Date.now() + 60_000
-  for (const name of names) {
-    for (;;) {
-      const crd = await api.readCustomResourceDefinition({ name }).catch(() => undefined)
-      if (crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break
-      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after 60 s`)
-      await new Promise((r) => setTimeout(r, 250))
-    }
+  const established = async () => {
+    const crds = await Promise.all(names.map((name) => api.readCustomResourceDefinition({ name }).catch(() => undefined)))
+    const waiting = names.filter((_, i) => !crds[i]?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
+    return waiting.length === 0 ? met() : pending(`not Established yet: ${waiting.join(', ')}`)
   }
+  await expect('Argo CD CRDs Established', established).within(60_000, { maxDelayMs: 250 })
 }
 
 function adoptKwokProcesses(state: LocalState, p: Paths): void {

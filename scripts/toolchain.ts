@@ -24,6 +24,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, close
 import { loadavg, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { exitStatusOf, parseCommandLine } from './lib/cli.ts'
+import { expect, met, pending, type Outcome } from './lib/expect.ts'
 import { goProblem } from './lib/prerequisites.ts'
 import { procStartTime } from './lib/supervisor.ts'
 import { argocdManifestsDir, readPins, toolchainBinDir, toolchainRoot, type DebianToolPin, type GoToolPin, type ToolPin } from './lib/toolchain.ts'
@@ -373,17 +374,10 @@ async function takeLock(): Promise<void> {
   const lock = join(pinDir, 'lock')
   const mine = JSON.stringify({ pid: process.pid, startTime: procStartTime(process.pid) })
   let said = false
-  for (;;) {
+  const taken = (): Outcome<undefined> => {
     try {
       writeFileSync(lock, mine, { flag: 'wx' })
-      const release = () => {
-        try {
-          if (readFileSync(lock, 'utf8') === mine) rmSync(lock)
-        } catch {}
-      }
-      process.on('exit', release)
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130))
-      return
+      return met()
     } catch {
       let holder: { pid?: number; startTime?: string } = {}
       try {
@@ -391,13 +385,22 @@ async function takeLock(): Promise<void> {
       } catch {}
       if (!holder.pid || procStartTime(holder.pid) !== holder.startTime) {
         rmSync(lock, { force: true }) // its owner is gone
-        continue
+        return pending('a stale lock was removed')
       }
       if (!said) console.log(`toolchain: another build (pid ${holder.pid}) is running in ${pinDir}; waiting for it`)
       said = true
-      await new Promise((r) => setTimeout(r, 2000))
+      return pending(`another build (pid ${holder.pid}) holds ${lock}`)
     }
   }
+  // a cold build of every tool takes ~20 min on a busy machine: wait for it as long as it may take
+  await expect('the toolchain build lock', taken).within(3 * 60 * 60_000, { maxDelayMs: 2000 })
+  const release = () => {
+    try {
+      if (readFileSync(lock, 'utf8') === mine) rmSync(lock)
+    } catch {}
+  }
+  process.on('exit', release)
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130))
 }
 
 /** The local cluster applies Argo CD's own CRDs and base config, from the same pinned module. */

@@ -46,17 +46,14 @@ async function answeringContext(file: string): Promise<{ ok: true; context: stri
   const context = kc.getCurrentContext()
   const server = kc.getCurrentCluster()?.server
   if (!context || !server) return { ok: false, reason: `${file} has no current context` }
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000)
-  })
+  // a request deadline (as fetch's AbortSignal.timeout), not a wait: the client takes no signal itself
+  const deadline = AbortSignal.timeout(3000)
+  const timeout = new Promise<never>((_, reject) => deadline.addEventListener('abort', () => reject(new Error('no answer within 3 s'))))
   try {
     await Promise.race([kc.makeApiClient(VersionApi).getCode(), timeout])
     return { ok: true, context, server }
   } catch (e) {
     return { ok: false, reason: `context "${context}" (${server}) does not answer: ${(e as Error).message.split('\n')[0]}` }
-  } finally {
-    clearTimeout(timer)
   }
 }
 

@@ -10,7 +10,7 @@
  *   expectedApplications(profile)                            -> string[]
  *       "root" + the apps gitops/apps/values.yaml lists for that profile
  *   waitForApplications({ kubeconfig, names, timeoutMs, onProgress?, signal? }) -> Promise<AppStatus[]>
- *       waits (≤1 s poll) until each named Application is Synced and Healthy; prints a line
+ *       waits (the expectation helper, polls ≤ 1 s apart) until each named Application is Synced and Healthy; prints a line
  *       whenever a status changes; on timeout throws with each unready app's conditions. An error
  *       condition (ComparisonError, InvalidSpecError, ...) that persists for `errorGraceMs`
  *       (default 45 s) fails at once instead of waiting for the deadline.
@@ -20,6 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml'
+import { expect, failed, met, pending, type ExpectationError, type Outcome } from './expect.ts'
 import { repoRoot } from './local-state.ts'
 
 export const argocdNamespace = 'argocd'
@@ -142,17 +143,14 @@ export async function waitForApplications(opts: {
 }): Promise<AppStatus[]> {
   const errorSince = new Map<string, { message: string; since: number }>()
   const say = opts.onProgress ?? ((l: string) => console.log(l))
-  const deadline = Date.now() + opts.timeoutMs
   let lastLine = ''
-  let statuses: AppStatus[] = []
-  for (;;) {
-    opts.guard?.()
+  const synced = async (): Promise<Outcome<AppStatus[]>> => {
     try {
-      statuses = await applicationStatuses(opts.kubeconfig)
-    } catch (e) {
-      statuses = []
-      if (Date.now() > deadline) throw e
+      opts.guard?.()
+    } catch (error) {
+      return failed((error as Error).message)
     }
+    const statuses = await applicationStatuses(opts.kubeconfig)
     const byName = new Map(statuses.map((s) => [s.name, s]))
     const line = opts.names.map((n) => {
       const s = byName.get(n)
@@ -164,26 +162,26 @@ export async function waitForApplications(opts: {
       lastLine = joined
     }
     const ready = opts.names.every((n) => byName.get(n)?.sync === 'Synced' && byName.get(n)?.health === 'Healthy')
-    if (ready) return opts.names.map((n) => byName.get(n)!)
+    if (ready) return met(opts.names.map((n) => byName.get(n)!))
     for (const s of statuses) {
       const err = s.message && /Error:/.test(s.message) ? s.message : undefined
       const seen = errorSince.get(s.name)
       if (!err) errorSince.delete(s.name)
       else if (!seen || seen.message !== err) errorSince.set(s.name, { message: err, since: Date.now() })
       else if (Date.now() - seen.since > (opts.errorGraceMs ?? 45_000)) {
-        throw new Error(`Application ${s.name} is stuck (${s.sync}/${s.health}) for ${Math.round((Date.now() - seen.since) / 1000)} s: ${err}`)
+        return failed(`Application ${s.name} is stuck (${s.sync}/${s.health}) for ${Math.round((Date.now() - seen.since) / 1000)} s: ${err}`)
       }
     }
-    if (Date.now() > deadline) {
-      const causes = opts.names
-        .map((n) => byName.get(n))
-        .filter((s) => s && !(s.sync === 'Synced' && s.health === 'Healthy'))
-        .map((s) => `${s!.name}: ${s!.sync}/${s!.health}${s!.message ? ` — ${s!.message}` : ''}`)
-      const missing = opts.names.filter((n) => !byName.has(n))
-      throw new Error(
-        `Applications not Synced+Healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${[...causes, ...missing.map((m) => `${m}: not created`)].join('; ')}`,
-      )
-    }
-    await new Promise((r) => setTimeout(r, 1000))
+    const causes = opts.names
+      .map((n) => byName.get(n))
+      .filter((s) => s && !(s.sync === 'Synced' && s.health === 'Healthy'))
+      .map((s) => `${s!.name}: ${s!.sync}/${s!.health}${s!.message ? ` — ${s!.message}` : ''}`)
+    const missing = opts.names.filter((n) => !byName.has(n))
+    return pending([...causes, ...missing.map((m) => `${m}: not created`)].join('; '))
   }
+  return expect('Applications Synced+Healthy', synced)
+    .within(opts.timeoutMs, { minDelayMs: 250, maxDelayMs: 1000 })
+    .catch((error: ExpectationError) => {
+      throw new Error(error.kind === 'contradiction' ? error.reason : error.message)
+    })
 }

@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { dirname } from 'node:path'
+import { describeError, expect, failed, met, pending, type ExpectationError, type Outcome } from './expect.ts'
 
 export type ProcRecord = {
   name: string
@@ -120,31 +121,24 @@ function signal(rec: ProcRecord, sig: NodeJS.Signals): void {
 
 /** Stops the recorded process and the processes of its group; safe when it is already gone. */
 export async function stopProcess(rec: ProcRecord, opts: { graceMs?: number } = {}): Promise<void> {
-  const grace = opts.graceMs ?? 5000
-  const gone = () => !isAlive(rec) && groupMembers(rec).length === 0
-  if (gone()) return
+  const gone = () => (!isAlive(rec) && groupMembers(rec).length === 0 ? met() : pending(`${rec.name} (pid ${rec.pid}) still running`))
+  if (gone().status === 'met') return
   signal(rec, 'SIGTERM')
-  const deadline = Date.now() + grace
-  while (Date.now() < deadline) {
-    if (gone()) return
-    await sleep(100)
-  }
+  try {
+    await expect(`${rec.name} stops on SIGTERM`, gone).within(opts.graceMs ?? 5000, { maxDelayMs: 100 })
+    return
+  } catch {}
   signal(rec, 'SIGKILL')
-  const hard = Date.now() + 5000
-  while (Date.now() < hard) {
-    if (gone()) return
-    await sleep(100)
-  }
-  throw new Error(`${rec.name} (pid ${rec.pid}) survived SIGKILL`)
+  await expect(`${rec.name} stops on SIGKILL`, gone)
+    .within(5000, { maxDelayMs: 100 })
+    .catch(() => {
+      throw new Error(`${rec.name} (pid ${rec.pid}) survived SIGKILL`)
+    })
 }
 
 export function tailFile(path: string | undefined, lines = 20): string {
   if (!path || !existsSync(path)) return '(no log)'
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }
 
 export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -180,14 +174,25 @@ function diedError(proc: ProcRecord): Error {
   return new Error(`${proc.name} (pid ${proc.pid}) exited; last lines of ${proc.log}:\n${tailFile(proc.log)}`)
 }
 
-export async function waitForPort(port: number, opts: { host?: string; timeoutMs?: number; proc?: ProcRecord } = {}): Promise<void> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
-  while (Date.now() < deadline) {
-    if (await portInUse(port, opts.host)) return
-    if (opts.proc && !isAlive(opts.proc)) throw diedError(opts.proc)
-    await sleep(200)
+/** A probe that fails at once, with the log's last lines, when `proc` has died. */
+function unlessDied(proc: ProcRecord | undefined, probe: () => Promise<Outcome<number | undefined>>): () => Promise<Outcome<number | undefined>> {
+  return async () => {
+    const outcome = await probe().catch((error: unknown) => pending(describeError(error)))
+    if (outcome.status !== 'met' && proc && !isAlive(proc)) return failed(diedError(proc).message)
+    return outcome
   }
-  throw new Error(`${opts.proc?.name ?? 'port'}: nothing listens on ${opts.host ?? '127.0.0.1'}:${port} after ${opts.timeoutMs ?? 30_000} ms${opts.proc ? `; last lines of ${opts.proc.log}:\n${tailFile(opts.proc.log)}` : ''}`)
+}
+
+const logTail = (proc?: ProcRecord) => (proc ? `; last lines of ${proc.log}:\n${tailFile(proc.log)}` : '')
+
+export async function waitForPort(port: number, opts: { host?: string; timeoutMs?: number; proc?: ProcRecord } = {}): Promise<void> {
+  const where = `${opts.host ?? '127.0.0.1'}:${port}`
+  const listening = unlessDied(opts.proc, async () => ((await portInUse(port, opts.host)) ? met() : pending(`nothing listens on ${where}`)))
+  await expect(`${opts.proc?.name ?? 'port'} listening on ${where}`, listening)
+    .within(opts.timeoutMs ?? 30_000, { maxDelayMs: 200 })
+    .catch((error: ExpectationError) => {
+      throw new Error(error.kind === 'contradiction' ? error.reason : `${error.message}${logTail(opts.proc)}`)
+    })
 }
 
 export async function waitForHttp(
@@ -195,19 +200,14 @@ export async function waitForHttp(
   opts: { timeoutMs?: number; proc?: ProcRecord; accept?: (status: number) => boolean } = {},
 ): Promise<number> {
   const accept = opts.accept ?? ((s: number) => s >= 200 && s < 300)
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
-  let last = 'no answer'
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
-      await res.arrayBuffer()
-      if (accept(res.status)) return res.status
-      last = `HTTP ${res.status}`
-    } catch (e) {
-      last = (e as Error).message
-    }
-    if (opts.proc && !isAlive(opts.proc)) throw diedError(opts.proc)
-    await sleep(250)
-  }
-  throw new Error(`${url}: ${last} after ${opts.timeoutMs ?? 30_000} ms${opts.proc ? `; last lines of ${opts.proc.log}:\n${tailFile(opts.proc.log)}` : ''}`)
+  const answering = unlessDied(opts.proc, async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
+    await res.arrayBuffer()
+    return accept(res.status) ? met(res.status) : pending(`HTTP ${res.status}`)
+  })
+  return (await expect(`${url} answers`, answering)
+    .within(opts.timeoutMs ?? 30_000, { maxDelayMs: 250 })
+    .catch((error: ExpectationError) => {
+      throw new Error(error.kind === 'contradiction' ? error.reason : `${error.message}${logTail(opts.proc)}`)
+    })) as number
 }
