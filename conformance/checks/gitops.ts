@@ -16,9 +16,9 @@ export const autoSync = gitopsCheck({
   baseline: (t) => ({ values: [{ file: t.valuesFile, key: t.key, value: t.baseline }], cluster: rollout(t.workload, { replicas: t.baseline }, t.app) }),
   async when(fx, t) {
     const scaled = await fx.commitValue(t.valuesFile, t.key, t.changed, `test: scale ${t.app} to ${t.changed}`)
-    await fx.sees(scaled, `commit replicas ${t.baseline}→${t.changed}`, all(appAtRevision(reader(t), scaled.sha!), rollout(t.workload, { replicas: t.changed }, t.app)))
+    await fx.sees(scaled, `commit replicas ${t.baseline}→${t.changed}`, all(rollout(t.workload, { replicas: t.changed }, t.app), appAtRevision(reader(t), scaled.sha!)))
     const reverted = await fx.revert(scaled)
-    await fx.sees(reverted, `git revert replicas ${t.changed}→${t.baseline}`, all(appAtRevision(reader(t), reverted.sha!), rollout(t.workload, { replicas: t.baseline }, t.app)))
+    await fx.sees(reverted, `git revert replicas ${t.changed}→${t.baseline}`, all(rollout(t.workload, { replicas: t.baseline }, t.app), appAtRevision(reader(t), reverted.sha!)))
   },
 })
 
@@ -44,9 +44,9 @@ export const prune = gitopsCheck({
     const cm = configMap(t.namespace, t.configMap, t.app)
     fx.onRestore(() => deleteIfPresent(fx.ctx, t.namespace, t.configMap))
     const added = await fx.commitFile(t.manifest, testConfigManifest(t.namespace, t.configMap), `test: add ConfigMap ${t.configMap}`)
-    await fx.sees(added, `commit ConfigMap ${t.configMap} → created`, all(appAtRevision(reader(t), added.sha!), cm.present()))
+    await fx.sees(added, `commit ConfigMap ${t.configMap} → created`, all(cm.present(), appAtRevision(reader(t), added.sha!)))
     const removed = await fx.removeFile(t.manifest, `test: remove ConfigMap ${t.configMap}`)
-    await fx.sees(removed, `remove ConfigMap ${t.configMap} in git → pruned`, all(appAtRevision(reader(t), removed.sha!), cm.absent()))
+    await fx.sees(removed, `remove ConfigMap ${t.configMap} in git → pruned`, all(cm.absent(), appAtRevision(reader(t), removed.sha!)))
   },
 })
 
@@ -57,9 +57,9 @@ export const rollback = gitopsCheck({
   baseline: (t) => ({ values: [{ file: t.valuesFile, key: t.key, value: t.baseline }], cluster: rollout(t.workload, { memoryLimit: t.baseline, pod: t.pod }, t.app) }),
   async when(fx, t) {
     const lowered = await fx.commitValue(t.valuesFile, t.key, t.changed, `test: ${t.app} memory limit ${t.baseline} → ${t.changed}`)
-    await fx.sees(lowered, `commit memory ${t.baseline}→${t.changed}`, all(appAtRevision(reader(t), lowered.sha!), rollout(t.workload, { memoryLimit: t.changed, pod: t.pod }, t.app)))
+    await fx.sees(lowered, `commit memory ${t.baseline}→${t.changed}`, all(rollout(t.workload, { memoryLimit: t.changed, pod: t.pod }, t.app), appAtRevision(reader(t), lowered.sha!)))
     const reverted = await fx.revert(lowered)
-    await fx.sees(reverted, `git revert memory ${t.changed}→${t.baseline}`, all(appAtRevision(reader(t), reverted.sha!), rollout(t.workload, { memoryLimit: t.baseline, pod: t.pod }, t.app)))
+    await fx.sees(reverted, `git revert memory ${t.changed}→${t.baseline}`, all(rollout(t.workload, { memoryLimit: t.baseline, pod: t.pod }, t.app), appAtRevision(reader(t), reverted.sha!)))
   },
 })
 
