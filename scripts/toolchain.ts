@@ -43,6 +43,7 @@ const COLD_SECONDS: Record<string, number> = {
   argocd: 276,
   helm: 74,
   kustomize: 11,
+  'helm-docs': 92,
   actionlint: 4,
   shellcheck: 30,
 }
@@ -60,6 +61,7 @@ const versionArgs: Record<string, string[]> = {
   helm: ['version', '--short'],
   kustomize: ['version'],
   actionlint: ['--version'],
+  'helm-docs': ['--version'],
 }
 
 const binDir = toolchainBinDir()

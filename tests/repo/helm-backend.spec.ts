@@ -3,7 +3,10 @@
  * helm binary: defaults, kind values and local values.
  */
 import { test } from '@japa/runner'
-import { readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { renderChartReadme, undescribedValues } from '../../scripts/lib/chart-readme.ts'
 import { undocumentedKnobs } from './support/checks.ts'
 import { template, type Doc } from './support/helm.ts'
 
@@ -95,20 +98,44 @@ test.group('helm/backend', (group) => {
     assert.notEqual(one(local, 'Service').spec.type, 'LoadBalancer')
   })
 
-  test('helm test hook GETs /health through the Service', ({ assert }) => {
-    const hooks = defaults.filter((d) => d.object.metadata?.annotations?.['helm.sh/hook'] === 'test').map((d) => d.object)
-    assert.lengthOf(hooks, 1)
-    const [pod] = hooks
-    assert.equal(pod.kind, 'Pod')
-    assert.equal(pod.spec.restartPolicy, 'Never')
-    assert.include(pod.spec.containers[0].command.join(' '), 'http://backend:8000/health')
-    assert.notMatch(pod.spec.containers[0].image, /:latest$|^[^:]+$/)
+  test('helm test pods GET /health and /ready through the Service; tests.mustFail adds one that must fail', async ({ assert }) => {
+    const hooks = (docs: Doc[]) => docs.filter((d) => d.object.metadata?.annotations?.['helm.sh/hook'] === 'test').map((d) => d.object)
+    const url = (pod: any) => pod.spec.containers[0].command.at(-1)
+    const pods = hooks(defaults)
+    assert.deepEqual(pods.map((p) => p.metadata.name), ['backend-test-health', 'backend-test-ready'])
+    assert.deepEqual(pods.map(url), ['http://backend:8000/health', 'http://backend:8000/ready'])
+    for (const pod of pods) {
+      assert.equal(pod.kind, 'Pod')
+      assert.equal(pod.spec.restartPolicy, 'Never')
+      // wget exits non-zero on a refused connection, a timeout or any non-2xx answer: the pod fails
+      assert.deepEqual(pod.spec.containers[0].command.slice(0, 6), ['wget', '-q', '-O', '-', '-T', '5'])
+      assert.notMatch(pod.spec.containers[0].image, /:latest$|^[^:]+$/)
+    }
+    // The proof that `helm test` can fail: a pod that GETs a path the API answers 404 (the backend
+    // tests prove that path is a JSON 404), rendered only on request.
+    const failing = hooks(await template(root, 'helm/backend', 'backend', ['--set', 'tests.mustFail=true'], 'mustFail'))
+    assert.deepEqual(failing.map(url), ['http://backend:8000/health', 'http://backend:8000/ready', 'http://backend:8000/helm-test-must-fail'])
+    assert.lengthOf(hooks(await template(root, 'helm/backend', 'backend', ['--set', 'tests.enabled=false'], 'no tests')), 0)
   })
 
-  test('every knob of values.yaml is documented (and the check notices an undocumented one)', ({ assert }) => {
-    const text = readFileSync('helm/backend/values.yaml', 'utf8')
-    assert.deepEqual(undocumentedKnobs(text), [])
-    assert.deepEqual(undocumentedKnobs(`${text}\nsurprise:\n  knob: 1\n`), ['surprise.knob'])
+  test('README.md is what the pinned helm-docs renders from values.yaml, and every value is described', ({ assert }) => {
+    const rendered = renderChartReadme('helm/backend')
+    assert.equal(readFileSync('helm/backend/README.md', 'utf8'), rendered, 'helm/backend/README.md is stale: run npm run chart-readme')
+    assert.deepEqual(undescribedValues(rendered), [])
+    // …and both checks notice: a new knob without a `# --` comment changes the README and has no description.
+    const copy = mkdtempSync(join(tmpdir(), 'chart-readme-'))
+    try {
+      cpSync('helm/backend', copy, { recursive: true })
+      writeFileSync(join(copy, 'values.yaml'), `${readFileSync('helm/backend/values.yaml', 'utf8')}\nsurprise:\n  knob: 1\n`)
+      const changed = renderChartReadme(copy)
+      assert.notEqual(changed, rendered)
+      assert.deepEqual(undescribedValues(changed), ['surprise.knob'])
+    } finally {
+      rmSync(copy, { recursive: true, force: true })
+    }
+  })
+
+  test('every knob of the apps catalogue values is documented', ({ assert }) => {
     assert.deepEqual(undocumentedKnobs(readFileSync('gitops/apps/values.yaml', 'utf8')), [])
   })
 

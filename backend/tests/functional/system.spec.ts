@@ -37,6 +37,13 @@ test.group('system routes', () => {
     response.assertBody({ errors: [{ message: 'Not found' }] })
   })
 
+  test("the chart's must-fail helm test path is a 404 (so that test pod fails)", async ({
+    client,
+  }) => {
+    const response = await client.get('/helm-test-must-fail')
+    response.assertStatus(404)
+  })
+
   test('an undecodable URL is a JSON 400', async ({ assert }) => {
     const response = await fetch(`${baseUrl()}/v1/projects/%ZZ`)
     assert.equal(response.status, 400)
