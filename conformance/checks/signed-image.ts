@@ -32,7 +32,8 @@ export function signedImageOf(image: BackendImage): { image: string; digest: str
 export function deployedImage(profile: Profile): BackendImage {
   const app = profile.apps.find((a) => a.name === profile.backend.app)
   if (!app?.path || !app.valueFile) throw new Error(`the backend app "${profile.backend.app}" of profile ${profile.name} has no chart path and values file in this repository`)
-  return readBackendImage(profile.git.workClone, `${app.path}/${app.valueFile}`)
+  // valueFile is repo-relative already (readCatalogue joins the chart path)
+  return readBackendImage(profile.git.workClone, app.valueFile)
 }
 
 /** Why the backend pods do not (yet) run exactly `digest`; undefined when every container does. */
