@@ -9,6 +9,7 @@ import { collectDiagnostics } from '../lib/diagnostics.ts'
 import { expect, failed, met, pending } from '../../scripts/lib/expect.ts'
 import { isNotFound } from '../lib/kube.ts'
 import type { CheckContext } from '../fixture/context.ts'
+import { tenancyChecks } from './tenancy.ts'
 
 const ROADMAP_PROJECTS = ['platform', 'infrastructure', 'tenant-apps']
 
@@ -132,4 +133,4 @@ export const zeroHelmReleases = check({
   },
 })
 
-export const argocdChecks = [appProjects, ...applicationChecks, rootApp, zeroHelmReleases]
+export const argocdChecks = [appProjects, ...tenancyChecks, ...applicationChecks, rootApp, zeroHelmReleases]
