@@ -5,8 +5,8 @@
  * file in the working clone's .git survives a crash, so the next run restores
  * first instead of hoping the source is clean.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { Document, parseDocument } from 'yaml'
 import { commitChange, currentRevision, openGitSource, restoreRevision, revertCommit, type GitSource } from '../../scripts/lib/git-source.ts'
 import type { GitAccess } from './profile.ts'
@@ -44,7 +44,10 @@ export function openSource(git: GitAccess): Source {
       commitChange(src, message, (dir) => {
         for (const [file, content] of Object.entries(files)) {
           if (content === null) rmSync(join(dir, file), { force: true })
-          else writeFileSync(join(dir, file), content)
+          else {
+            mkdirSync(dirname(join(dir, file)), { recursive: true })
+            writeFileSync(join(dir, file), content)
+          }
         }
       }),
     revert: (sha) => revertCommit(src, sha),

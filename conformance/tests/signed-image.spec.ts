@@ -25,7 +25,7 @@ test.group('Block 12 · the backend runs the image CI signed: fails on a wrong a
     mkdirSync(join(clone, 'helm/backend'), { recursive: true })
     copyFileSync(join(repoRoot, 'helm/backend/values.yaml'), join(clone, 'helm/backend/values.yaml'))
     const profile = { ...stubProfile('http://127.0.0.1:1'), git: { workClone: clone, bareRepo: clone, url: `file://${clone}`, branch: 'main' } }
-    profile.apps = [{ name: profile.backend.app, project: 'tenant-apps', namespace: 'tenant-backend', path: 'helm/backend', valueFile: 'values-x.yaml' }]
+    profile.apps = [{ name: profile.backend.app, project: 'tenant-apps', namespace: 'tenant-backend', path: 'helm/backend', valueFile: 'helm/backend/values-x.yaml' }] // repo-relative, as readCatalogue gives it
     writeFileSync(join(clone, 'helm/backend/values-x.yaml'), 'replicaCount: 2\n')
     assert.match(String(signedImage.appliesTo!(profile)), /^the backend runs a locally built image \(agent-ready-k8s\/backend:\d+\.\d+\.\d+, no digest in its values\): nothing CI signed to verify/)
     writeFileSync(join(clone, 'helm/backend/values-x.yaml'), `image:\n  repository: ${promoted.repository}\n  tag: ${promoted.tag}\n  digest: ${digest}\n`)
