@@ -6,6 +6,7 @@ import { test } from '@japa/runner'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { renderChartReadme, undescribedValues } from '../../scripts/lib/chart-readme.ts'
 import { undocumentedKnobs } from './support/checks.ts'
 import { template, type Doc } from './support/helm.ts'
@@ -137,6 +138,80 @@ test.group('helm/backend', (group) => {
 
   test('every knob of the apps catalogue values is documented', ({ assert }) => {
     assert.deepEqual(undocumentedKnobs(readFileSync('gitops/apps/values.yaml', 'utf8')), [])
+  })
+
+  test('NetworkPolicy: ingress only from the ingress controller (and the chart test pod), egress only DNS, PostgreSQL, Redis', async ({ assert }) => {
+    for (const docs of [defaults, kind, local]) {
+      const policy = one(docs, 'NetworkPolicy').spec
+      assert.deepEqual(policy.podSelector.matchLabels, one(docs, 'Deployment').spec.selector.matchLabels)
+      assert.sameMembers(policy.policyTypes, ['Ingress', 'Egress'])
+      assert.deepEqual(policy.ingress[0], {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+        ports: [{ port: 'http', protocol: 'TCP' }],
+      })
+      const peer = (namespace: string, podLabels: Record<string, string>) => [
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: podLabels } },
+      ]
+      assert.deepEqual(policy.egress, [
+        { to: peer('kube-system', { 'k8s-app': 'kube-dns' }), ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+        { to: peer('demo-platform', { 'app.kubernetes.io/name': 'postgresql' }), ports: [{ port: 5432, protocol: 'TCP' }] },
+        { to: peer('demo-platform', { 'app.kubernetes.io/name': 'redis' }), ports: [{ port: 6379, protocol: 'TCP' }] },
+      ])
+    }
+    // the namespaces are the catalogue's: where ingress-nginx, PostgreSQL and Redis really run
+    const apps = (parse(readFileSync('gitops/apps/values.yaml', 'utf8')) as { apps: Record<string, { namespace: string }> }).apps
+    const values = parse(readFileSync('helm/backend/values.yaml', 'utf8')).networkPolicy
+    assert.equal(values.ingressNamespace, apps['ingress-nginx'].namespace)
+    assert.equal(values.postgresql.namespace, apps.postgresql.namespace)
+    assert.equal(values.redis.namespace, apps.redis.namespace)
+    // the second ingress rule admits exactly the helm test pod, and only while tests render
+    const testPod = defaults.find((d) => d.object.metadata?.annotations?.['helm.sh/hook'] === 'test')!.object
+    assert.deepEqual(one(defaults, 'NetworkPolicy').spec.ingress[1].from, [{ podSelector: { matchLabels: testPod.metadata.labels } }])
+    const noTests = await template(root, 'helm/backend', 'backend', ['--set', 'tests.enabled=false'])
+    assert.lengthOf(one(noTests, 'NetworkPolicy').spec.ingress, 1)
+    const disabled = await template(root, 'helm/backend', 'backend', ['--set', 'networkPolicy.enabled=false'])
+    assert.lengthOf(byKind(disabled, 'NetworkPolicy'), 0)
+  })
+
+  test('the helm test pod is not selected by the Service, the PodDisruptionBudget or the NetworkPolicy', ({ assert }) => {
+    const testPod = defaults.find((d) => d.object.metadata?.annotations?.['helm.sh/hook'] === 'test')!.object
+    const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => testPod.metadata.labels[k] === v)
+    assert.isFalse(matches(one(defaults, 'Service').spec.selector))
+    assert.isFalse(matches(one(defaults, 'PodDisruptionBudget').spec.selector.matchLabels))
+    assert.isFalse(matches(one(defaults, 'NetworkPolicy').spec.podSelector.matchLabels))
+  })
+
+  test('PodDisruptionBudget (minAvailable 1) only with more than one replica', async ({ assert }) => {
+    for (const docs of [defaults, kind, local]) {
+      const pdb = one(docs, 'PodDisruptionBudget').spec
+      assert.equal(pdb.minAvailable, 1)
+      assert.deepEqual(pdb.selector.matchLabels, one(docs, 'Deployment').spec.selector.matchLabels)
+    }
+    const single = await template(root, 'helm/backend', 'backend', ['--set', 'replicaCount=1'])
+    assert.lengthOf(byKind(single, 'PodDisruptionBudget'), 0)
+  })
+
+  test('Redis database and trusted proxies: its own DB index; kind trusts exactly its pod network', ({ assert }) => {
+    assert.containsSubset(one(defaults, 'ConfigMap').data, { REDIS_DB: '1', TRUSTED_PROXIES: '' })
+    assert.equal(one(local, 'ConfigMap').data.TRUSTED_PROXIES, '')
+    const cluster = parse(readFileSync('gitops/bootstrap/kind/cluster.yaml', 'utf8')) as { networking: { podSubnet: string } }
+    assert.equal(one(kind, 'ConfigMap').data.TRUSTED_PROXIES, cluster.networking.podSubnet)
+  })
+
+  test('values.schema.json refuses privileged containers, a writable root filesystem, added capabilities and root pods', async ({ assert }) => {
+    for (const [setting, field] of [
+      ['securityContext.privileged=true', /privileged/],
+      ['securityContext.readOnlyRootFilesystem=false', /readOnlyRootFilesystem/],
+      ['securityContext.readOnlyRootFilesystem=null', /readOnlyRootFilesystem/],
+      ['securityContext.capabilities.add={NET_ADMIN}', /capabilities/],
+      ['securityContext.capabilities.drop={NET_RAW}', /capabilities/],
+      ['podSecurityContext.runAsNonRoot=false', /runAsNonRoot/],
+      ['config.redis.db=16', /db/],
+      ['config.trustedProxies=everyone', /trustedProxies/],
+      ['podDisruptionBudget.minAvailable=0', /minAvailable/],
+    ] as const) {
+      await assert.rejects(() => template(root, 'helm/backend', 'backend', ['--set', setting]), field)
+    }
   })
 
   test('values.schema.json refuses typos, "latest" and credentials in extraEnv', async ({ assert }) => {

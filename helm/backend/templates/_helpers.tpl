@@ -30,6 +30,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: agent-ready-k8s
 {{- end }}
 
+{{- define "backend.testLabels" -}}
+app.kubernetes.io/name: {{ include "backend.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: agent-ready-k8s
+{{- end }}
+
 {{- define "backend.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "backend.fullname" .) .Values.serviceAccount.name }}
