@@ -24,6 +24,9 @@ import { pathToFileURL } from 'node:url'
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
 import { exitStatusOf, parseCommandLine } from './lib/cli.ts'
 import { repoRoot } from './lib/local-state.ts'
+// The backend's own production rules (committed, low-variety, shared secrets): refused here already,
+// instead of as a crash-looping pod later.
+import { productionSecretProblems, secretProblem } from '../backend/app/services/secret_policy.ts'
 
 export type Profile = 'kind' | 'local'
 export type SecretInput = Record<(typeof secretKeys)[number], string>
@@ -58,6 +61,13 @@ export function validateInput(values: Record<string, string>, profile: Profile, 
     if (!v) errors.push(`${key} is missing`)
     else if (v.length < minLength[key]) errors.push(`${key} must have at least ${minLength[key]} characters (it has ${v.length})`)
     else if (!urlSafe.test(v)) errors.push(`${key} may only contain A-Z a-z 0-9 . _ ~ - (it ends up in a URL)`)
+    else if (key !== 'APP_KEY' && key !== 'JWT_SECRET') {
+      const problem = secretProblem(key, v)
+      if (problem) errors.push(problem)
+    }
+  }
+  if (values.APP_KEY && values.JWT_SECRET && errors.length === 0) {
+    errors.push(...productionSecretProblems({ APP_KEY: values.APP_KEY, JWT_SECRET: values.JWT_SECRET }))
   }
   if (errors.length) throw new Error(`${source}: ${errors.join('; ')} (or run with --generate to fill missing keys)`)
 }

@@ -39,10 +39,24 @@ test.group('create-secrets', () => {
     assert.equal(readFileSync(file, 'utf8'), 'DB_PASSWORD=short\nREDIS_PASSWORD=has spaces in it, not url safe\n')
   })
 
+  test('the backend\'s production rules apply already here: committed, low-variety and shared secrets are refused', ({ assert, cleanup }) => {
+    const good = (n: number) => `${n}-abcdefghijklmnopqrstuvwxyz0123456789`
+    const cases: Array<[string, RegExp]> = [
+      [`DB_PASSWORD=${'b'.repeat(20)}\nREDIS_PASSWORD=${good(1)}\nJWT_SECRET=${good(2)}\nAPP_KEY=${good(3)}`, /"DB_PASSWORD": it has only 1 distinct characters/],
+      [`DB_PASSWORD=${good(0)}\nREDIS_PASSWORD=${good(1)}\nJWT_SECRET=change-me-to-a-secret-of-32-characters-or-more\nAPP_KEY=${good(3)}`, /"JWT_SECRET": it is an example value committed in the repository/],
+      [`DB_PASSWORD=${good(0)}\nREDIS_PASSWORD=${good(1)}\nJWT_SECRET=${good(2)}\nAPP_KEY=${good(2)}`, /"APP_KEY" and "JWT_SECRET": they must differ/],
+    ]
+    for (const [text, why] of cases) {
+      assert.throws(() => readSecretInput(tempEnv(cleanup, text), 'local'), why)
+    }
+    assert.equal(readSecretInput(tempEnv(cleanup, cases[0][0].replace('b'.repeat(20), good(0))), 'local').DB_PASSWORD, good(0))
+  })
+
   test('--generate appends only the missing keys, keeps existing ones, and is idempotent', ({ assert, cleanup }) => {
-    const file = tempEnv(cleanup, `JWT_SECRET=${'j'.repeat(40)}`)
+    const mine = 'kept-0123456789abcdefghijklmnopqrstuvwxyz'
+    const file = tempEnv(cleanup, `JWT_SECRET=${mine}`)
     const first = readSecretInput(file, 'kind', { generate: true })
-    assert.equal(first.JWT_SECRET, 'j'.repeat(40))
+    assert.equal(first.JWT_SECRET, mine)
     assert.match(first.REDIS_PASSWORD, /^[a-f0-9]{48}$/)
     const after = readFileSync(file, 'utf8')
     const second = readSecretInput(file, 'kind', { generate: true })
