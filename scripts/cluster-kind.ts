@@ -29,6 +29,7 @@ import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
 import { expect, met, pending } from './lib/expect.ts'
 import { ensureGitSource, type GitSource } from './lib/git-source.ts'
 import { applyGitops, expectedApplications, rootApplication, waitForApplications } from './lib/gitops-apply.ts'
+import { kindDir, readKindState, writeKindState, type KindState } from './lib/kind-state.ts'
 import { repoRoot } from './lib/local-state.ts'
 import { isAlive, startProcess, stopProcess, waitForPort, type ProcRecord } from './lib/supervisor.ts'
 import { readPins, toolchainBinDir } from './lib/toolchain.ts'
@@ -43,23 +44,10 @@ const clusterName: string = parse(readFileSync(join(repoRoot, clusterConfig), 'u
 const backendImage = readBackendImage(repoRoot, 'helm/backend/values-kind.yaml')
 const GIT_DAEMON_PORT = 9418
 
-type KindState = {
-  version: 1
-  cluster: string
-  kubeconfig: string
-  git?: GitSource & { daemonUrl: string }
-  gitDaemon?: ProcRecord
-  urls: Record<string, string>
-}
-
-const stateDir = () => resolve(process.env.ARK_KIND_DIR || join(repoRoot, '.ark', 'kind'))
-const stateFile = () => join(stateDir(), 'state.json')
+const stateDir = kindDir
 const kubeconfigFile = () => join(stateDir(), 'kubeconfig')
-const readState = (): KindState | undefined => (existsSync(stateFile()) ? JSON.parse(readFileSync(stateFile(), 'utf8')) : undefined)
-function writeState(s: KindState) {
-  mkdirSync(stateDir(), { recursive: true })
-  writeFileSync(stateFile(), JSON.stringify(s, null, 2) + '\n', { mode: 0o600 })
-}
+const readState = () => readKindState()
+const writeState = (s: KindState) => writeKindState(s)
 
 // ---------------------------------------------------------------------------------------------
 // A plan is a list of steps; dry-run prints it, a real run executes it with progress.

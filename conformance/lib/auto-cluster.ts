@@ -12,10 +12,11 @@
  * An explicit --profile or ARK_PROFILE keeps today's behaviour untouched.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { KubeConfig, VersionApi } from '@kubernetes/client-node'
+import { readKindState } from '../../scripts/lib/kind-state.ts'
 import { localDir, readLocalState, repoRoot } from '../../scripts/lib/local-state.ts'
 import { findProblems, gitProblem, goProblem, postgresProblem, printProblems, redisProblem, redisServerProblem, type Check } from '../../scripts/lib/prerequisites.ts'
 import { isAlive } from '../../scripts/lib/supervisor.ts'
@@ -30,8 +31,7 @@ const KEEP = '--keep'
 
 /** The kubeconfig the kind profile would use (conformance/lib/load-profile.ts): $KUBECONFIG, the kind record, ~/.kube/config. */
 function kindKubeconfig(): string | undefined {
-  const record = join(resolve(process.env.ARK_KIND_DIR || join(repoRoot, '.ark', 'kind')), 'state.json')
-  const recorded = existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as { kubeconfig?: string }).kubeconfig : undefined
+  const recorded = readKindState()?.kubeconfig
   return [process.env.KUBECONFIG?.split(':')[0], recorded, join(homedir(), '.kube', 'config')].find((f): f is string => !!f && existsSync(f))
 }
 

@@ -3,9 +3,10 @@
  * its cluster says: the local cluster's state file (cluster: local) or the current kubeconfig and
  * the kind state (cluster: kind).
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { localDir, readLocalState, repoRoot } from '../../scripts/lib/local-state.ts'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { kindStateFile, readKindState, type KindState } from '../../scripts/lib/kind-state.ts'
+import { localDir, readLocalState } from '../../scripts/lib/local-state.ts'
 import {
   chartAppVersion,
   reach,
@@ -86,12 +87,9 @@ function loadLocal(name: string, table: ProfileTable): Profile {
  * record). The git source can be given by ARK_GIT_WORKCLONE/ARK_GIT_BARE/ARK_GIT_URL/ARK_GIT_BRANCH.
  * Ingresses answer on 127.0.0.1:80 by Host header (no /etc/hosts, no sudo).
  */
-type KindRecord = { kubeconfig?: string; git?: { bareRepo: string; url: string; daemonUrl?: string; revision: string; workClone: string } }
-
 function loadKind(name: string, table: ProfileTable): Profile {
-  const kindDir = resolve(process.env.ARK_KIND_DIR || join(repoRoot, '.ark', 'kind'))
-  const stateFile = join(kindDir, 'state.json')
-  const record: KindRecord = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as KindRecord) : {}
+  const stateFile = kindStateFile()
+  const record: Partial<KindState> = readKindState() ?? {}
   const recorded = record.git
   const git = {
     workClone: process.env.ARK_GIT_WORKCLONE || recorded?.workClone,
