@@ -4,7 +4,7 @@
  * touches a developer's cluster (.ark/local). Needs the toolchain: npm run toolchain.
  */
 import { test } from '@japa/runner'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,26 +13,14 @@ import { commitChange, headRevision, restoreRevision } from '../../scripts/lib/g
 import { readLocalState, repoRoot, type LocalState } from '../../scripts/lib/local-state.ts'
 import { isAlive, portInUse } from '../../scripts/lib/supervisor.ts'
 import { toolPath } from '../../scripts/lib/toolchain.ts'
+import { runEchoed, type EchoedRun } from '../support/run-echoed.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ark-local-test-'))
 const env = { ...process.env, ARK_LOCAL_DIR: dir }
 
-type Run = { code: number | null; out: string; ms: number }
-
 /** Runs the cluster:local script in this suite's ARK_LOCAL_DIR, echoing its progress. */
-function clusterLocal(...args: string[]): Promise<Run> {
-  const started = Date.now()
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'cluster-local.ts'), ...args], { cwd: repoRoot, env })
-    let out = ''
-    const onData = (d: Buffer) => {
-      out += d.toString()
-      process.stdout.write(`      │ ${d.toString().trimEnd().split('\n').join('\n      │ ')}\n`)
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('exit', (code) => resolve({ code, out, ms: Date.now() - started }))
-  })
+function clusterLocal(...args: string[]): Promise<EchoedRun> {
+  return runEchoed(process.execPath, [join(repoRoot, 'scripts', 'cluster-local.ts'), ...args], { cwd: repoRoot, env })
 }
 
 function kubeConfig(state: LocalState): KubeConfig {

@@ -7,30 +7,18 @@
  * Runs as `npm run test:newcomer` (in .ci/run), not inside `npm test`, which it runs itself.
  */
 import { test } from '@japa/runner'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 import { dropDatabase } from '../../scripts/lib/postgres.ts'
+import { runEchoed, type EchoedRun } from '../support/run-echoed.ts'
 
-type Run = { code: number | null; out: string; ms: number }
-
-/** Runs a command in the clone, echoing its output indented so the outer run shows progress. */
-function inClone(cwd: string, env: NodeJS.ProcessEnv, cmd: string, args: string[]): Promise<Run> {
-  const started = Date.now()
+/** Runs a command in the clone, echoing its output so the outer run shows progress. */
+function inClone(cwd: string, env: NodeJS.ProcessEnv, cmd: string, args: string[]): Promise<EchoedRun> {
   console.log(`      $ ${cmd} ${args.join(' ')}`)
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env })
-    let out = ''
-    const onData = (d: Buffer) => {
-      out += d.toString()
-      process.stdout.write(`      │ ${d.toString().trimEnd().split('\n').join('\n      │ ')}\n`)
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('exit', (code) => resolve({ code, out, ms: Date.now() - started }))
-  })
+  return runEchoed(cmd, args, { cwd, env })
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`
