@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 import { dropDatabase } from '../../scripts/lib/postgres.ts'
+import { freePort } from '../../scripts/lib/supervisor.ts'
 import { runEchoed, type EchoedRun } from '../support/run-echoed.ts'
 
 /** Runs a command in the clone, echoing its output so the outer run shows progress. */
@@ -50,6 +51,8 @@ test.group('a newcomer on a fresh machine', () => {
       PATH: (process.env.PATH ?? '').split(delimiter).filter((p) => !p.startsWith(repoRoot)).join(delimiter),
       ARK_TOOLCHAIN_DIR: toolchain,
       TEST_DB_DATABASE: database,
+      // the backend tests' fixed port may be held by another run on this machine
+      TEST_PORT: process.env.TEST_PORT || String(await freePort()),
       APT_CONFIG: join(home, 'apt.conf'),
     }
     for (const inherited of ['npm_config_prefix', 'npm_lifecycle_event', 'npm_lifecycle_script', 'npm_package_json', 'INIT_CWD', 'ARK_LOCAL_DIR', 'ARK_CONFORMANCE_REPORTS']) delete env[inherited]
