@@ -60,7 +60,7 @@ test.group('platform checks fail on a wrong workload', (group) => {
 
   test('Block 12 · backend replicas all ready: a Deployment with 1 ready replica', async ({ assert }) => {
     const cause = await backendReplicas.run(testContext(pointedAtWrongWorkload())).then(() => null, (e: Error) => e.message)
-    assert.match(cause!, new RegExp(`Deployment ${NAMESPACE}/${NAME}: spec\\.replicas 1, 1/1 pods ready .*; want 2 ready pods`))
+    assert.match(cause!, new RegExp(`Deployment ${NAMESPACE}/${NAME}: spec\\.replicas 1, 1/1 pods ready.*; want 2 ready pods`), cause!)
     assert.notInclude(cause!, '\n')
   })
 
