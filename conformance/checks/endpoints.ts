@@ -68,7 +68,7 @@ export const argocdApi = endpointCheck(2, 'Argo CD API answers', (p) => p.argocd
 /** The Argo CD web UI is its page plus the application bundle the page loads (a placeholder page has no bundle). */
 const UI_BUNDLE_MIN_BYTES = 100_000
 
-export const argocdUi = endpointCheck(2, 'Argo CD UI (page and app bundle)', (p) => p.argocdUi, async (ctx, ui) => {
+async function argocdUiServed(ctx: CheckContext, ui: Endpoint) {
   const page = await expectGet(ctx, ui, '/', 200, (res) => {
     const html = isHtml(res)
     if (html.status !== 'met') return html
@@ -83,7 +83,11 @@ export const argocdUi = endpointCheck(2, 'Argo CD UI (page and app bundle)', (p)
     if (Buffer.byteLength(res.body) < UI_BUNDLE_MIN_BYTES) return failed(`the UI bundle ${bundle} is ${Buffer.byteLength(res.body)} bytes, want the application (≥ ${UI_BUNDLE_MIN_BYTES})`)
     return met(res)
   })
-})
+}
+
+export const argocdUi = endpointCheck(2, 'Argo CD UI (page and app bundle)', (p) => p.argocdUi, argocdUiServed)
+/** The Ingress answers argocd.localhost too: browsers resolve *.localhost to loopback without an /etc/hosts entry. */
+export const argocdUiLocalhost = endpointCheck(2, 'Argo CD UI at argocd.localhost', (p) => p.argocdUiLocalhost, argocdUiServed)
 
 export const podinfo = endpointCheck(5, 'podinfo JSON 6.9.2 and Redis cache', (p) => p.podinfo, async (ctx, podinfo) => {
   await expectGet(ctx, podinfo, '/', 200, (res) => jsonHas(res, { version: '6.9.2' }))
@@ -216,4 +220,4 @@ export const crudRoundTrip = guestCheck(14, 'organization + project CRUD', async
   }
 })
 
-export const endpointChecks = [argocdApi, argocdUi, podinfo, backendVersion, backendEndpoints, apiDocs, crudRoundTrip, authentication]
+export const endpointChecks = [argocdApi, argocdUi, argocdUiLocalhost, podinfo, backendVersion, backendEndpoints, apiDocs, crudRoundTrip, authentication]

@@ -72,6 +72,7 @@ function loadLocal(name: string, table: ProfileTable): Profile {
     deadlines: deadlines({ baselineMs: 60_000, convergenceMs: 45_000, restoreMs: 30_000, answerMs: 15_000 }),
     argocdApi: reach({ url: state.argocd.api }),
     argocdUi: unreachable('the local profile builds Argo CD from source without its web UI (argocd-server answers a placeholder page, not the UI bundle)'),
+    argocdUiLocalhost: unreachable('the local profile has no ingress controller and no Argo CD web UI (source-built argocd-server answers a placeholder page)'),
     podinfo: hasPodinfo
       ? reach({ url: 'http://127.0.0.1:80', host: 'demo.localhost' })
       : unreachable('podinfo is not part of the local profile: its chart is remote and the local profile cannot fetch remote charts (no internet)'),
@@ -125,6 +126,7 @@ function loadKind(name: string, table: ProfileTable): Profile {
     deadlines: deadlines({ baselineMs: 180_000, convergenceMs: 150_000, restoreMs: 150_000, answerMs: 30_000 }),
     argocdApi: ingress(process.env.ARK_ARGOCD_HOST || 'argocd.local'),
     argocdUi: ingress(process.env.ARK_ARGOCD_HOST || 'argocd.local'),
+    argocdUiLocalhost: ingress('argocd.localhost'),
     podinfo: ingress('demo.localhost'),
     database: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=postgresql', user: 'demouser', database: 'demodb', passwordEnv: 'POSTGRES_PASSWORD' }),
     redis: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=redis', passwordEnv: 'REDIS_PASSWORD' }),

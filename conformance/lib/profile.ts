@@ -110,6 +110,8 @@ export type Profile = {
   deadlines: Deadlines
   argocdApi: Reach<Endpoint>
   argocdUi: Reach<Endpoint>
+  /** the same UI under a name browsers resolve without /etc/hosts (argocd.localhost) */
+  argocdUiLocalhost: Reach<Endpoint>
   podinfo: Reach<Endpoint>
   database: Reach<DatabaseAccess>
   redis: Reach<RedisAccess>

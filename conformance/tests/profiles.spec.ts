@@ -53,6 +53,7 @@ test.group('profiles', (group) => {
     assert.deepEqual(p.backend.migrations, { kind: 'step', command: 'node ace migration:run --force', exitCode: null, log: '/x/logs/backend-migrations.log' })
     assert.isFalse(p.argocdUi.ok)
     assert.include((p.argocdUi as { reason: string }).reason, 'placeholder page')
+    assert.isFalse(p.argocdUiLocalhost.ok)
     assert.isFalse(p.podinfo.ok)
     assert.include((p.podinfo as { reason: string }).reason, 'cannot fetch remote charts')
     assert.deepEqual(p.declaredProjects.map((x) => x.metadata.name).sort(), ['infrastructure', 'platform', 'tenant-apps'])
@@ -101,6 +102,7 @@ test.group('profiles', (group) => {
     assert.deepEqual(p.podinfo, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'demo.localhost' } })
     assert.deepEqual(p.backend.endpoint, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'api.localhost' } })
     assert.deepEqual(p.argocdApi, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'argocd.local' } })
+    assert.deepEqual(p.argocdUiLocalhost, { ok: true, value: { url: 'http://127.0.0.1:80', host: 'argocd.localhost' } })
     assert.equal(p.database.ok && p.database.value.kind, 'pod')
   })
 

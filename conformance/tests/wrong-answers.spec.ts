@@ -6,7 +6,7 @@
 import { test } from '@japa/runner'
 import type { Check } from '../lib/check.ts'
 import { testContext } from '../fixture/context.ts'
-import { argocdApi, argocdUi, authentication, backendEndpoints, backendVersion } from '../checks/endpoints.ts'
+import { argocdApi, argocdUi, argocdUiLocalhost, authentication, backendEndpoints, backendVersion } from '../checks/endpoints.ts'
 import { migrations } from '../checks/platform.ts'
 import { json, stubProfile, stubServer, type Route } from './fixtures/stub-profile.ts'
 import type { Profile } from '../lib/profile.ts'
@@ -81,6 +81,9 @@ test.group('endpoint checks fail on a wrong answer, with a one-line cause', () =
     assert.match((await verdict(argocdUi, wrong(tinyBundle, argocd)))!, /the UI bundle \/main\.0123abcd\.js is 14 bytes, want the application/)
     const otherSite: Route = (req) => (req.url === '/' ? { status: 200, type: 'text/html', body: '<html><title>nginx</title><script src="a.js"></script></html>' } : undefined)
     assert.match((await verdict(argocdUi, wrong(otherSite, argocd)))!, /not the Argo CD UI \(no <title>Argo CD<\/title>\)/)
+    // the argocd.localhost check is the same verification under the other host name
+    assert.isNull(await verdict(argocdUiLocalhost, argocd))
+    assert.match((await verdict(argocdUiLocalhost, wrong(placeholder, argocd)))!, /the page loads no script bundle/)
   })
 
   test('Block 2 · Argo CD API answering without a version', async ({ assert }) => {
