@@ -16,7 +16,8 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd,
 /** What a reader of the bare repo (Argo CD) sees at the branch head. */
 function readerView(bare: string, file: string): string | null {
   try {
-    return execFileSync('git', ['--git-dir', bare, 'show', `main:${file}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    // the vendored Argo CD install.yaml is 1.4 MB: over execFileSync's 1 MiB default buffer
+    return execFileSync('git', ['--git-dir', bare, 'show', `main:${file}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 })
   } catch {
     return null
   }
