@@ -102,11 +102,7 @@ export const tenantClusterScoped = check({
   async run(ctx) {
     const { kube, profile, source } = ctx
     const objects = probeObjects(kube)
-    const leftover = source.ledger.read()
-    if (leftover) {
-      ctx.log(`restoring the source to ${leftover.slice(0, 7)} (restore point left by an interrupted run)`)
-      await source.restore(leftover)
-    }
+    await source.restoreInterrupted(ctx.log)
     // a namespace deleted by an earlier (self-)test may still be terminating
     await objects.remove()
     await expect('no probe object left from an earlier run', async () => {

@@ -24,11 +24,19 @@ export type Source = {
   /** read a file of the working clone (call head() first: it syncs the clone to the branch) */
   read(file: string): string | null
   ledger: { path: string; read(): string | null; write(sha: string): void; clear(): void }
+  /** put the branch back to a restore point an interrupted run left; true when there was one */
+  restoreInterrupted(log: (message: string) => void): Promise<boolean>
 }
 
 export function openSource(git: GitAccess): Source {
   const src = openGitSource({ bareRepo: git.bareRepo, url: git.url, revision: git.branch, workClone: git.workClone })
   const ledgerPath = join(git.workClone, '.git', 'conformance-restore-point')
+  const ledger: Source['ledger'] = {
+    path: ledgerPath,
+    read: () => (existsSync(ledgerPath) ? readFileSync(ledgerPath, 'utf8').trim() || null : null),
+    write: (sha) => writeFileSync(ledgerPath, sha + '\n'),
+    clear: () => rmSync(ledgerPath, { force: true }),
+  }
   return {
     src,
     head: () => currentRevision(src),
@@ -56,11 +64,14 @@ export function openSource(git: GitAccess): Source {
       const path = join(git.workClone, file)
       return existsSync(path) ? readFileSync(path, 'utf8') : null
     },
-    ledger: {
-      path: ledgerPath,
-      read: () => (existsSync(ledgerPath) ? readFileSync(ledgerPath, 'utf8').trim() || null : null),
-      write: (sha) => writeFileSync(ledgerPath, sha + '\n'),
-      clear: () => rmSync(ledgerPath, { force: true }),
+    ledger,
+    async restoreInterrupted(log) {
+      const leftover = ledger.read()
+      if (!leftover) return false
+      log(`restoring the source to ${leftover.slice(0, 7)} (restore point left by an interrupted run)`)
+      await restoreRevision(src, leftover)
+      ledger.clear()
+      return true
     },
   }
 }
