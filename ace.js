@@ -15,11 +15,16 @@ const bundledNode = fileURLToPath(new URL('./node_modules/node/bin/node', import
 const major = Number(process.versions.node.split('.')[0])
 const nodeBin = major >= 24 ? process.execPath : bundledNode
 if (major < 24 && !existsSync(bundledNode)) {
-  console.error(`Node ${process.versions.node} is too old (AdonisJS 7 needs 24) and ${bundledNode} is missing: run "npm install" in ${root} first.`)
+  console.error(
+    `Node ${process.versions.node} is too old (AdonisJS 7 needs 24) and ${bundledNode} is missing: run "npm install" in ${root} first.`
+  )
   process.exit(1)
 }
 
-const child = spawn(nodeBin, ['ace.js', ...process.argv.slice(2)], { cwd: backend, stdio: 'inherit' })
+const child = spawn(nodeBin, ['ace.js', ...process.argv.slice(2)], {
+  cwd: backend,
+  stdio: 'inherit',
+})
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal))
 }

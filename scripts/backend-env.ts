@@ -24,22 +24,35 @@ export function backendEnvText(example: string): string {
     .split('\n')
     .map((line) => {
       const key = /^([A-Z_]+)=/.exec(line)?.[1]
-      return GENERATED.some((name) => name === key) ? `${key}=${randomBytes(32).toString('base64url')}` : line
+      return GENERATED.some((name) => name === key)
+        ? `${key}=${randomBytes(32).toString('base64url')}`
+        : line
     })
     .join('\n')
 }
 
 function main() {
   const { values } = parseArgs({
-    options: { out: { type: 'string', default: join(repoRoot, 'backend', '.env') }, force: { type: 'boolean', default: false } },
+    options: {
+      out: { type: 'string', default: join(repoRoot, 'backend', '.env') },
+      force: { type: 'boolean', default: false },
+    },
   })
   const out = values.out!
   if (existsSync(out) && !values.force) {
-    console.error(`backend-env: ${relative(process.cwd(), out) || out} exists; kept as it is (--force replaces it)`)
+    console.error(
+      `backend-env: ${relative(process.cwd(), out) || out} exists; kept as it is (--force replaces it)`
+    )
     process.exit(1)
   }
-  writeFileSync(out, backendEnvText(readFileSync(join(repoRoot, 'backend', '.env.example'), 'utf8')), { mode: 0o600 })
-  console.log(`backend-env: wrote ${relative(process.cwd(), out) || out} (${GENERATED.join(', ')} generated; edit DB_*/REDIS_* if yours differ)`)
+  writeFileSync(
+    out,
+    backendEnvText(readFileSync(join(repoRoot, 'backend', '.env.example'), 'utf8')),
+    { mode: 0o600 }
+  )
+  console.log(
+    `backend-env: wrote ${relative(process.cwd(), out) || out} (${GENERATED.join(', ')} generated; edit DB_*/REDIS_* if yours differ)`
+  )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main()

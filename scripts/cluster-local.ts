@@ -13,16 +13,49 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { ApiextensionsV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node'
 import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
 import { expect, met, pending } from './lib/expect.ts'
 import { ensureGitSource, snapshotCheckout } from './lib/git-source.ts'
-import { applicationStatuses, applyGitops, argocdNamespace, expectedApplications, waitForApplications } from './lib/gitops-apply.ts'
+import {
+  applicationStatuses,
+  applyGitops,
+  argocdNamespace,
+  expectedApplications,
+  waitForApplications,
+} from './lib/gitops-apply.ts'
 import { dropDatabase, ensureDatabase } from './lib/postgres.ts'
-import { clearLocalState, localDir, readLocalState, repoRoot, writeLocalState, type LocalState } from './lib/local-state.ts'
-import { adoptProcess, freePort, procStartTime, isAlive, portInUse, startProcess, stopProcess, tailFile, waitForHttp, waitForPort, type ProcRecord } from './lib/supervisor.ts'
+import {
+  clearLocalState,
+  localDir,
+  readLocalState,
+  repoRoot,
+  writeLocalState,
+  type LocalState,
+} from './lib/local-state.ts'
+import {
+  adoptProcess,
+  freePort,
+  procStartTime,
+  isAlive,
+  portInUse,
+  startProcess,
+  stopProcess,
+  tailFile,
+  waitForHttp,
+  waitForPort,
+  type ProcRecord,
+} from './lib/supervisor.ts'
 import { argocdManifestsDir, readPins, toolchainBinDir, toolPath } from './lib/toolchain.ts'
 
 const CLUSTER_NAME = 'ark'
@@ -34,7 +67,16 @@ const t0 = Date.now()
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`
 const step = (msg: string) => console.log(`[${elapsed()}] ${msg}`)
 
-type Paths = { dir: string; logs: string; kwok: string; git: string; kubeconfig: string; argocdKubeconfig: string; secrets: string; argocdData: string }
+type Paths = {
+  dir: string
+  logs: string
+  kwok: string
+  git: string
+  kubeconfig: string
+  argocdKubeconfig: string
+  secrets: string
+  argocdData: string
+}
 
 function paths(dir = localDir()): Paths {
   return {
@@ -55,23 +97,50 @@ function databaseName(dir: string): string {
   return `agent_ready_local_${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`
 }
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; log?: string; cwd?: string; timeoutMs?: number } = {}): string {
-  const r = spawnSync(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, encoding: 'utf8', timeout: opts.timeoutMs ?? 180_000, maxBuffer: 64 * 1024 * 1024 })
+function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; log?: string; cwd?: string; timeoutMs?: number } = {}
+): string {
+  const r = spawnSync(cmd, args, {
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 180_000,
+    maxBuffer: 64 * 1024 * 1024,
+  })
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
   if (opts.log) writeFileSync(opts.log, `\n$ ${cmd} ${args.join(' ')}\n${out}`, { flag: 'a' })
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${out.trim().split('\n').slice(-20).join('\n')}`)
+    throw new Error(
+      `${cmd} ${args.slice(0, 3).join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${out.trim().split('\n').slice(-20).join('\n')}`
+    )
   }
   return r.stdout
 }
 
 function requireToolchain(): Record<string, string> {
-  const bins = ['kwokctl', 'kwok', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'argocd']
+  const bins = [
+    'kwokctl',
+    'kwok',
+    'etcd',
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'kubectl',
+    'argocd',
+  ]
   const out: Record<string, string> = {}
   for (const b of bins) out[b] = toolPath(b) // throws with the build command
-  if (!existsSync(join(argocdManifestsDir(), 'crds'))) throw new Error(`Argo CD manifests missing in ${argocdManifestsDir()}: run "npm run toolchain -- --only argocd"`)
+  if (!existsSync(join(argocdManifestsDir(), 'crds')))
+    throw new Error(
+      `Argo CD manifests missing in ${argocdManifestsDir()}: run "npm run toolchain -- --only argocd"`
+    )
   const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
-  if (redis.status !== 0) throw new Error('redis-server is not installed (Debian: apt-get install redis-server); Argo CD needs its own')
+  if (redis.status !== 0)
+    throw new Error(
+      'redis-server is not installed (Debian: apt-get install redis-server); Argo CD needs its own'
+    )
   const git = spawnSync('git', ['--version'], { encoding: 'utf8' })
   if (git.status !== 0) throw new Error('git is not installed (Debian: apt-get install git)')
   return out
@@ -88,11 +157,17 @@ async function up(): Promise<void> {
       step(`already up (${p.dir}); refreshing the git source from the checkout`)
       const { bareRepo, url, revision, workClone } = existing.git
       await snapshotCheckout({ bareRepo, url, revision, workClone })
-      await waitForApplications({ kubeconfig: existing.kubeconfig, names: expectedApplications(PROFILE), timeoutMs: 120_000 })
+      await waitForApplications({
+        kubeconfig: existing.kubeconfig,
+        names: expectedApplications(PROFILE),
+        timeoutMs: 120_000,
+      })
       printSummary(existing)
       return
     }
-    step(`a previous cluster in ${p.dir} is ${existing.phase} with ${dead.length} dead component(s) (${dead.map((d) => d.name).join(', ') || 'none'}): cleaning it up first`)
+    step(
+      `a previous cluster in ${p.dir} is ${existing.phase} with ${dead.length} dead component(s) (${dead.map((d) => d.name).join(', ') || 'none'}): cleaning it up first`
+    )
     await down({ quiet: true })
   }
 
@@ -122,11 +197,16 @@ async function up(): Promise<void> {
   /** Fails `up` at once when any started component has died. */
   const guard = () => {
     const dead = state.processes.filter((x) => !isAlive(x))
-    if (dead.length) throw new Error(`${dead.map((d) => d.name).join(', ')} died; last lines of ${dead[0].log}:\n${tailFile(dead[0].log)}`)
+    if (dead.length)
+      throw new Error(
+        `${dead.map((d) => d.name).join(', ')} died; last lines of ${dead[0].log}:\n${tailFile(dead[0].log)}`
+      )
   }
 
   // 1. control plane
-  step(`control plane: kwokctl (binary runtime, Kubernetes ${kube.version}, etcd ${readPins().tools.etcd.version})`)
+  step(
+    `control plane: kwokctl (binary runtime, Kubernetes ${kube.version}, etcd ${readPins().tools.etcd.version})`
+  )
   const apiPort = await freePort()
   const kwokConfig = join(p.dir, 'kwokctl.yaml')
   writeFileSync(
@@ -148,15 +228,30 @@ async function up(): Promise<void> {
       `  etcdBinary: ${bins.etcd}`,
       `  kwokControllerBinary: ${bins.kwok}`,
       '',
-    ].join('\n'),
+    ].join('\n')
   )
   const kwokEnv = { ...process.env, KWOK_WORKDIR: p.kwok }
   const kwokLog = join(p.logs, 'kwokctl.log')
-  run(bins.kwokctl, ['create', 'cluster', '--name', CLUSTER_NAME, '--config', kwokConfig, '--kubeconfig', p.kubeconfig, '--wait', '90s'], {
-    env: kwokEnv,
-    log: kwokLog,
-    timeoutMs: 180_000,
-  })
+  run(
+    bins.kwokctl,
+    [
+      'create',
+      'cluster',
+      '--name',
+      CLUSTER_NAME,
+      '--config',
+      kwokConfig,
+      '--kubeconfig',
+      p.kubeconfig,
+      '--wait',
+      '90s',
+    ],
+    {
+      env: kwokEnv,
+      log: kwokLog,
+      timeoutMs: 180_000,
+    }
+  )
   adoptKwokProcesses(state, p)
   writeLocalState(state, p.dir)
   linkKwokLogs(p)
@@ -164,24 +259,65 @@ async function up(): Promise<void> {
   // A kubeconfig of our own whose default namespace is argocd, for Argo CD's processes only.
   mkdirSync(p.argocdData, { recursive: true })
   writeFileSync(p.argocdKubeconfig, readFileSync(p.kubeconfig, 'utf8'))
-  run(bins.kubectl, ['--kubeconfig', p.argocdKubeconfig, 'config', 'set-context', '--current', '--namespace', argocdNamespace], { log: kwokLog })
+  run(
+    bins.kubectl,
+    [
+      '--kubeconfig',
+      p.argocdKubeconfig,
+      'config',
+      'set-context',
+      '--current',
+      '--namespace',
+      argocdNamespace,
+    ],
+    { log: kwokLog }
+  )
   step('KWOK node')
-  run(bins.kwokctl, ['scale', 'node', '--name', CLUSTER_NAME, '--replicas', '1'], { env: kwokEnv, log: kwokLog })
+  run(bins.kwokctl, ['scale', 'node', '--name', CLUSTER_NAME, '--replicas', '1'], {
+    env: kwokEnv,
+    log: kwokLog,
+  })
   const version = await apiServerVersion(p.kubeconfig)
   step(`kube-apiserver ${version} at ${state.cluster.apiServer}`)
 
   // 2. Argo CD CRDs and base config
   step('Argo CD: CRDs and base config in namespace argocd')
-  const kubectl = (...args: string[]) => run(bins.kubectl, ['--kubeconfig', p.kubeconfig, ...args], { log: join(p.logs, 'kubectl.log') })
+  const kubectl = (...args: string[]) =>
+    run(bins.kubectl, ['--kubeconfig', p.kubeconfig, ...args], { log: join(p.logs, 'kubectl.log') })
   kubectl('create', 'namespace', argocdNamespace)
   kubectl('apply', '--server-side', '--force-conflicts', '-k', join(argocdManifestsDir(), 'crds'))
-  await waitForCrds(p.kubeconfig, ['applications.argoproj.io', 'appprojects.argoproj.io', 'applicationsets.argoproj.io'])
-  const configFiles = readdirSync(join(argocdManifestsDir(), 'config')).filter((f) => f.startsWith('argocd-') && f.endsWith('.yaml'))
-  kubectl('apply', '--server-side', '-n', argocdNamespace, ...configFiles.flatMap((f) => ['-f', join(argocdManifestsDir(), 'config', f)]))
+  await waitForCrds(p.kubeconfig, [
+    'applications.argoproj.io',
+    'appprojects.argoproj.io',
+    'applicationsets.argoproj.io',
+  ])
+  const configFiles = readdirSync(join(argocdManifestsDir(), 'config')).filter(
+    (f) => f.startsWith('argocd-') && f.endsWith('.yaml')
+  )
+  kubectl(
+    'apply',
+    '--server-side',
+    '-n',
+    argocdNamespace,
+    ...configFiles.flatMap((f) => ['-f', join(argocdManifestsDir(), 'config', f)])
+  )
   // Local-profile settings: reconcile every 10 s without jitter; plain HTTP API on loopback.
   kubectl(
-    'patch', 'configmap', 'argocd-cm', '-n', argocdNamespace, '--type', 'merge', '-p',
-    JSON.stringify({ data: { 'timeout.reconciliation': `${RECONCILE_SECONDS}s`, 'timeout.reconciliation.jitter': '0s', url: 'http://127.0.0.1' } }),
+    'patch',
+    'configmap',
+    'argocd-cm',
+    '-n',
+    argocdNamespace,
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({
+      data: {
+        'timeout.reconciliation': `${RECONCILE_SECONDS}s`,
+        'timeout.reconciliation.jitter': '0s',
+        'url': 'http://127.0.0.1',
+      },
+    })
   )
 
   // 3. Argo CD's redis and components
@@ -193,9 +329,22 @@ async function up(): Promise<void> {
     startProcess({
       name: 'argocd-redis',
       cmd: 'redis-server',
-      args: ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no', '--dir', redisDir, '--protected-mode', 'yes'],
+      args: [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(redisPort),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        redisDir,
+        '--protected-mode',
+        'yes',
+      ],
       log: join(p.logs, 'argocd-redis.log'),
-    }),
+    })
   )
   await waitForPort(redisPort, { proc: redis })
   state.argocd.redis = `127.0.0.1:${redisPort}`
@@ -207,11 +356,24 @@ async function up(): Promise<void> {
     startProcess({
       name: 'argocd-repo-server',
       cmd: bins.argocd,
-      args: ['--loglevel', 'info', '--address', '127.0.0.1', '--port', String(repoPort), '--metrics-address', '127.0.0.1', '--metrics-port', String(await freePort()),
-        '--redis', state.argocd.redis, '--disable-tls'],
+      args: [
+        '--loglevel',
+        'info',
+        '--address',
+        '127.0.0.1',
+        '--port',
+        String(repoPort),
+        '--metrics-address',
+        '127.0.0.1',
+        '--metrics-port',
+        String(await freePort()),
+        '--redis',
+        state.argocd.redis,
+        '--disable-tls',
+      ],
       env: { ...argoEnv, ARGOCD_BINARY_NAME: 'argocd-repo-server' },
       log: join(p.logs, 'argocd-repo-server.log'),
-    }),
+    })
   )
   state.argocd.repoServer = `127.0.0.1:${repoPort}`
   await waitForPort(repoPort, { proc: repo, timeoutMs: 60_000 })
@@ -221,12 +383,26 @@ async function up(): Promise<void> {
     startProcess({
       name: 'argocd-application-controller',
       cmd: bins.argocd,
-      args: ['--loglevel', 'info', '--kubeconfig', p.argocdKubeconfig, '--namespace', argocdNamespace, '--redis', state.argocd.redis,
-        '--repo-server', state.argocd.repoServer, '--repo-server-plaintext', '--metrics-port', String(await freePort()),
-        '--self-heal-timeout-seconds', '2'],
+      args: [
+        '--loglevel',
+        'info',
+        '--kubeconfig',
+        p.argocdKubeconfig,
+        '--namespace',
+        argocdNamespace,
+        '--redis',
+        state.argocd.redis,
+        '--repo-server',
+        state.argocd.repoServer,
+        '--repo-server-plaintext',
+        '--metrics-port',
+        String(await freePort()),
+        '--self-heal-timeout-seconds',
+        '2',
+      ],
       env: { ...argoEnv, ARGOCD_BINARY_NAME: 'argocd-application-controller' },
       log: join(p.logs, 'argocd-application-controller.log'),
-    }),
+    })
   )
 
   const apiServerPort = await freePort()
@@ -235,12 +411,32 @@ async function up(): Promise<void> {
     startProcess({
       name: 'argocd-server',
       cmd: bins.argocd,
-      args: ['--loglevel', 'info', '--kubeconfig', p.argocdKubeconfig, '--namespace', argocdNamespace, '--redis', state.argocd.redis,
-        '--repo-server', state.argocd.repoServer, '--repo-server-plaintext', '--insecure', '--disable-auth', '--address', '127.0.0.1',
-        '--port', String(apiServerPort), '--metrics-port', String(await freePort()), '--dex-server', 'http://127.0.0.1:1'],
+      args: [
+        '--loglevel',
+        'info',
+        '--kubeconfig',
+        p.argocdKubeconfig,
+        '--namespace',
+        argocdNamespace,
+        '--redis',
+        state.argocd.redis,
+        '--repo-server',
+        state.argocd.repoServer,
+        '--repo-server-plaintext',
+        '--insecure',
+        '--disable-auth',
+        '--address',
+        '127.0.0.1',
+        '--port',
+        String(apiServerPort),
+        '--metrics-port',
+        String(await freePort()),
+        '--dex-server',
+        'http://127.0.0.1:1',
+      ],
       env: { ...argoEnv, ARGOCD_BINARY_NAME: 'argocd-server' },
       log: join(p.logs, 'argocd-server.log'),
-    }),
+    })
   )
   state.argocd.api = `http://127.0.0.1:${apiServerPort}`
   writeLocalState(state, p.dir)
@@ -252,14 +448,26 @@ async function up(): Promise<void> {
   const src = await ensureGitSource(p.git, { branch: 'main' })
   state.git = src
   writeLocalState(state, p.dir)
-  step(`applying AppProjects and the root app (source ${src.url} @ ${src.revision}, profile ${PROFILE})`)
-  await applyGitops({ kubeconfig: p.kubeconfig, repoURL: src.url, revision: src.revision, profile: PROFILE })
+  step(
+    `applying AppProjects and the root app (source ${src.url} @ ${src.revision}, profile ${PROFILE})`
+  )
+  await applyGitops({
+    kubeconfig: p.kubeconfig,
+    repoURL: src.url,
+    revision: src.revision,
+    profile: PROFILE,
+  })
 
   // 5. the backend, as a local process (meanwhile Argo CD syncs)
   await startBackend(state, p, record)
 
   step('waiting for the Applications to be Synced and Healthy')
-  await waitForApplications({ kubeconfig: p.kubeconfig, names: expectedApplications(PROFILE), timeoutMs: 180_000, guard })
+  await waitForApplications({
+    kubeconfig: p.kubeconfig,
+    names: expectedApplications(PROFILE),
+    timeoutMs: 180_000,
+    guard,
+  })
   guard()
   state.phase = 'ready'
   writeLocalState(state, p.dir)
@@ -269,7 +477,8 @@ async function up(): Promise<void> {
 /** Environment of Argo CD's processes, as Argo CD's Procfile sets it for local development. */
 function argocdEnv(p: Paths): NodeJS.ProcessEnv {
   const data = p.argocdData
-  for (const d of ['tls', 'ssh', 'gpg/keys', 'gpg/source', 'tmp', 'home']) mkdirSync(join(data, d), { recursive: true, mode: 0o700 })
+  for (const d of ['tls', 'ssh', 'gpg/keys', 'gpg/source', 'tmp', 'home'])
+    mkdirSync(join(data, d), { recursive: true, mode: 0o700 })
   return {
     ...process.env,
     KUBECONFIG: p.argocdKubeconfig,
@@ -299,8 +508,13 @@ async function waitForCrds(kubeconfig: string, names: string[]): Promise<void> {
   kc.loadFromFile(kubeconfig)
   const api = kc.makeApiClient(ApiextensionsV1Api)
   const established = async () => {
-    const crds = await Promise.all(names.map((name) => api.readCustomResourceDefinition({ name }).catch(() => undefined)))
-    const waiting = names.filter((_, i) => !crds[i]?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
+    const crds = await Promise.all(
+      names.map((name) => api.readCustomResourceDefinition({ name }).catch(() => undefined))
+    )
+    const waiting = names.filter(
+      (_, i) =>
+        !crds[i]?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+    )
     return waiting.length === 0 ? met() : pending(`not Established yet: ${waiting.join(', ')}`)
   }
   await expect('Argo CD CRDs Established', established).within(60_000, { maxDelayMs: 250 })
@@ -313,7 +527,11 @@ function adoptKwokProcesses(state: LocalState, p: Paths): void {
     const name = f.replace(/\.pid$/, '')
     const pid = Number(readFileSync(join(pidDir, f), 'utf8').trim())
     if (!pid || state.processes.some((x) => x.pid === pid)) continue
-    const rec = adoptProcess(name, pid, join(p.kwok, 'clusters', CLUSTER_NAME, 'logs', `${name}.log`))
+    const rec = adoptProcess(
+      name,
+      pid,
+      join(p.kwok, 'clusters', CLUSTER_NAME, 'logs', `${name}.log`)
+    )
     if (rec) state.processes.push(rec)
   }
 }
@@ -332,7 +550,10 @@ async function apiServerVersion(kubeconfig: string): Promise<string> {
 
 function readSecrets(p: Paths): { APP_KEY: string; JWT_SECRET: string } {
   if (existsSync(p.secrets)) return JSON.parse(readFileSync(p.secrets, 'utf8'))
-  const s = { APP_KEY: randomBytes(24).toString('base64url'), JWT_SECRET: randomBytes(32).toString('base64url') }
+  const s = {
+    APP_KEY: randomBytes(24).toString('base64url'),
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+  }
   writeFileSync(p.secrets, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 })
   return s
 }
@@ -366,16 +587,30 @@ async function dropBackendDatabase(name: string): Promise<void> {
   }
 }
 
-async function startBackend(state: LocalState, p: Paths, record: (x: ProcRecord) => ProcRecord): Promise<void> {
+async function startBackend(
+  state: LocalState,
+  p: Paths,
+  record: (x: ProcRecord) => ProcRecord
+): Promise<void> {
   const port = (await portInUse(3333)) ? await freePort() : 3333
   step(`backend: database ${state.backend.database}, migrations, then the API on 127.0.0.1:${port}`)
   await ensureDatabase(state.backend.database)
   const env = backendEnv(state, p, port)
   const node = process.execPath // the project's Node 24 (npm scripts put it first on PATH)
   const migrationLog = join(p.logs, 'backend-migrations.log')
-  run(node, ['ace', 'migration:run', '--force'], { cwd: repoRoot, env, log: migrationLog, timeoutMs: 120_000 })
+  run(node, ['ace', 'migration:run', '--force'], {
+    cwd: repoRoot,
+    env,
+    log: migrationLog,
+    timeoutMs: 120_000,
+  })
   // run() throws on a non-zero exit, so reaching here means exit 0; the suite's Block 13 check reads it
-  state.backend.migrations = { command: 'node ace migration:run --force', exitCode: 0, finishedAt: new Date().toISOString(), log: migrationLog }
+  state.backend.migrations = {
+    command: 'node ace migration:run --force',
+    exitCode: 0,
+    finishedAt: new Date().toISOString(),
+    log: migrationLog,
+  }
   const backend = record(
     startProcess({
       name: 'backend',
@@ -384,7 +619,7 @@ async function startBackend(state: LocalState, p: Paths, record: (x: ProcRecord)
       cwd: join(repoRoot, 'backend'),
       env,
       log: join(p.logs, 'backend.log'),
-    }),
+    })
   )
   state.backend.port = port
   state.backend.url = `http://127.0.0.1:${port}`
@@ -428,13 +663,19 @@ async function down(opts: { quiet?: boolean } = {}): Promise<void> {
   if (kwokctl && existsSync(join(state.cluster.kwokWorkdir, 'clusters', state.cluster.name))) {
     step('stopping the control plane (kwokctl delete cluster)')
     try {
-      run(kwokctl, ['delete', 'cluster', '--name', state.cluster.name, '--kubeconfig', state.kubeconfig], {
-        env: { ...process.env, KWOK_WORKDIR: state.cluster.kwokWorkdir },
-        log: join(state.logDir, 'kwokctl.log'),
-        timeoutMs: 60_000,
-      })
+      run(
+        kwokctl,
+        ['delete', 'cluster', '--name', state.cluster.name, '--kubeconfig', state.kubeconfig],
+        {
+          env: { ...process.env, KWOK_WORKDIR: state.cluster.kwokWorkdir },
+          log: join(state.logDir, 'kwokctl.log'),
+          timeoutMs: 60_000,
+        }
+      )
     } catch (e) {
-      console.warn(`  kwokctl delete failed, stopping its processes by PID: ${(e as Error).message.split('\n')[0]}`)
+      console.warn(
+        `  kwokctl delete failed, stopping its processes by PID: ${(e as Error).message.split('\n')[0]}`
+      )
     }
   }
   // Whatever kwokctl did not stop (or all of it, when kwokctl is missing) goes by recorded PID.
@@ -443,14 +684,23 @@ async function down(opts: { quiet?: boolean } = {}): Promise<void> {
     await stopProcess(proc, { graceMs: 5000 })
   }
   const left = state.processes.filter(isAlive)
-  if (left.length) throw new Error(`still running: ${left.map((x) => `${x.name} (${x.pid})`).join(', ')}; state kept in ${p.dir}`)
+  if (left.length)
+    throw new Error(
+      `still running: ${left.map((x) => `${x.name} (${x.pid})`).join(', ')}; state kept in ${p.dir}`
+    )
   await dropBackendDatabase(state.backend.database)
   clearLocalState(p.dir)
   step(`local cluster stopped; removed ${p.dir}`)
 }
 
 function isKwok(x: ProcRecord): boolean {
-  return ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'].includes(x.name)
+  return [
+    'etcd',
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'kwok-controller',
+  ].includes(x.name)
 }
 
 function safeToolPath(bin: string): string | undefined {
@@ -467,7 +717,9 @@ async function status(): Promise<boolean> {
   const p = paths()
   const state = readLocalState(p.dir)
   if (!state) {
-    console.log(`no local cluster recorded in ${p.dir} (start one with: npm run cluster:local -- up)`)
+    console.log(
+      `no local cluster recorded in ${p.dir} (start one with: npm run cluster:local -- up)`
+    )
     return false
   }
   console.log(`local cluster in ${state.stateDir}: ${state.phase}, created ${state.createdAt}`)
@@ -480,12 +732,19 @@ async function status(): Promise<boolean> {
   try {
     const apps = await applicationStatuses(state.kubeconfig)
     if (!apps.length) console.log('  (no Applications)')
-    for (const a of apps) console.log(`  app   ${a.name.padEnd(30)} ${a.sync}/${a.health}${a.message ? ` — ${a.message}` : ''}`)
+    for (const a of apps)
+      console.log(
+        `  app   ${a.name.padEnd(30)} ${a.sync}/${a.health}${a.message ? ` — ${a.message}` : ''}`
+      )
   } catch (e) {
     allUp = false
-    console.log(`  Applications: kube-apiserver does not answer (${(e as Error).message.split('\n')[0]})`)
+    console.log(
+      `  Applications: kube-apiserver does not answer (${(e as Error).message.split('\n')[0]})`
+    )
   }
-  console.log(`  kubeconfig ${state.kubeconfig} · Argo CD ${state.argocd.api} · backend ${state.backend.url} · logs ${state.logDir}`)
+  console.log(
+    `  kubeconfig ${state.kubeconfig} · Argo CD ${state.argocd.api} · backend ${state.backend.url} · logs ${state.logDir}`
+  )
   return allUp
 }
 
@@ -496,13 +755,23 @@ function withLock(fn: () => Promise<void>): Promise<void> {
   const dir = localDir()
   mkdirSync(dir, { recursive: true })
   const lock = join(dir, 'lock')
-  const take = () => writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: procStartTime(process.pid) }), { flag: 'wx' })
+  const take = () =>
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: process.pid, startTime: procStartTime(process.pid) }),
+      { flag: 'wx' }
+    )
   try {
     take()
   } catch {
-    const holder = JSON.parse(readFileSync(lock, 'utf8') || '{}') as { pid?: number; startTime?: string }
+    const holder = JSON.parse(readFileSync(lock, 'utf8') || '{}') as {
+      pid?: number
+      startTime?: string
+    }
     if (holder.pid && holder.startTime && procStartTime(holder.pid) === holder.startTime) {
-      throw new Error(`another cluster:local command (pid ${holder.pid}) is working on ${dir}; wait for it to finish`)
+      throw new Error(
+        `another cluster:local command (pid ${holder.pid}) is working on ${dir}; wait for it to finish`
+      )
     }
     rmSync(lock, { force: true }) // left by a command that crashed
     take()
@@ -518,7 +787,8 @@ let cmd: string | undefined
 try {
   const { positionals } = parseCommandLine({ allowPositionals: true, options: {} }, usage)
   cmd = positionals[0]
-  if (positionals.length !== 1 || !['up', 'down', 'status'].includes(cmd)) throw new UsageError(usage)
+  if (positionals.length !== 1 || !['up', 'down', 'status'].includes(cmd))
+    throw new UsageError(usage)
   if (cmd === 'up') {
     await withLock(async () => {
       try {

@@ -6,15 +6,38 @@
  * deep in a suite. Exit 1 when anything is missing.
  */
 import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
-import { gitProblem, goProblem, postgresProblem, redisProblem, redisServerProblem, requirePrerequisites, type Check } from './lib/prerequisites.ts'
+import {
+  gitProblem,
+  goProblem,
+  postgresProblem,
+  redisProblem,
+  redisServerProblem,
+  requirePrerequisites,
+  type Check,
+} from './lib/prerequisites.ts'
 
-const checks: Record<string, Check> = { go: goProblem, postgres: postgresProblem, redis: redisProblem, 'redis-server': redisServerProblem, git: gitProblem }
+const checks: Record<string, Check> = {
+  'go': goProblem,
+  'postgres': postgresProblem,
+  'redis': redisProblem,
+  'redis-server': redisServerProblem,
+  'git': gitProblem,
+}
 const usage = `usage: node scripts/preflight.ts <purpose> <${Object.keys(checks).join('|')}>...`
 try {
-  const [purpose, ...names] = parseCommandLine({ allowPositionals: true, options: {} }, usage).positionals
+  const [purpose, ...names] = parseCommandLine(
+    { allowPositionals: true, options: {} },
+    usage
+  ).positionals
   const unknown = names.filter((n) => !checks[n])
-  if (!purpose || !names.length || unknown.length) throw new UsageError(`${unknown.length ? `unknown check: ${unknown.join(', ')}\n` : ''}${usage}`)
-  await requirePrerequisites(purpose, names.map((n) => checks[n]))
+  if (!purpose || !names.length || unknown.length)
+    throw new UsageError(
+      `${unknown.length ? `unknown check: ${unknown.join(', ')}\n` : ''}${usage}`
+    )
+  await requirePrerequisites(
+    purpose,
+    names.map((n) => checks[n])
+  )
 } catch (error) {
   console.error((error as Error).message)
   process.exit(exitStatusOf(error))

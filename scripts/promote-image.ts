@@ -19,9 +19,16 @@ export type Promotion = { repository: string; tag: string; digest: string }
 /** Refuses what the chart's schema would refuse, before anything is written. */
 export function promotionProblems(p: Promotion): string[] {
   const problems: string[] = []
-  if (!/^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/.test(p.repository)) problems.push(`repository "${p.repository}" is not a lowercase registry/name`)
-  if (!/^[\w][\w.-]{0,127}$/.test(p.tag) || p.tag === 'latest') problems.push(`tag "${p.tag}" is not a pinned tag`)
-  if (!/^sha256:[a-f0-9]{64}$/.test(p.digest)) problems.push(`digest "${p.digest}" is not sha256:<64 hex>`)
+  if (
+    !/^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/.test(
+      p.repository
+    )
+  )
+    problems.push(`repository "${p.repository}" is not a lowercase registry/name`)
+  if (!/^[\w][\w.-]{0,127}$/.test(p.tag) || p.tag === 'latest')
+    problems.push(`tag "${p.tag}" is not a pinned tag`)
+  if (!/^sha256:[a-f0-9]{64}$/.test(p.digest))
+    problems.push(`digest "${p.digest}" is not sha256:<64 hex>`)
   return problems
 }
 
@@ -34,13 +41,20 @@ export function promote(valuesText: string, p: Promotion): string {
   const problems = promotionProblems(p)
   if (problems.length) throw new Error(`refusing to promote: ${problems.join('; ')}`)
   const lines = valuesText.split('\n')
-  const keys: [keyof Promotion, string][] = [['repository', p.repository], ['tag', p.tag], ['digest', p.digest]]
+  const keys: [keyof Promotion, string][] = [
+    ['repository', p.repository],
+    ['tag', p.tag],
+    ['digest', p.digest],
+  ]
   const start = lines.findIndex((l) => /^image\s*:/.test(l))
   if (start < 0) {
     const body = valuesText === '' || valuesText.endsWith('\n') ? valuesText : `${valuesText}\n`
     return `${body}# Promoted by backend-ci (scripts/promote-image.ts): the image it built, signed and verified on main.\nimage:\n${keys.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`
   }
-  if (!/^image\s*:\s*(#.*)?$/.test(lines[start])) throw new Error(`values file: "${lines[start].trim()}" is not a block mapping (image: on its own line, keys indented below)`)
+  if (!/^image\s*:\s*(#.*)?$/.test(lines[start]))
+    throw new Error(
+      `values file: "${lines[start].trim()}" is not a block mapping (image: on its own line, keys indented below)`
+    )
   let end = start + 1
   while (end < lines.length && (/^\s+\S/.test(lines[end]) || lines[end].trim() === '')) end++
   while (end > start + 1 && lines[end - 1].trim() === '') end--
@@ -48,7 +62,8 @@ export function promote(valuesText: string, p: Promotion): string {
   const indent = /^(\s+)/.exec(block.find((l) => l.trim() && !l.trim().startsWith('#')) ?? '  ')![1]
   for (const [k, v] of keys) {
     const at = block.findIndex((l) => l.startsWith(`${indent}${k}:`))
-    if (at >= 0 && /^\s*[\w-]+:\s*([|>].*)?$/.test(block[at])) throw new Error(`values file: image.${k} is not a plain scalar`)
+    if (at >= 0 && /^\s*[\w-]+:\s*([|>].*)?$/.test(block[at]))
+      throw new Error(`values file: image.${k} is not a plain scalar`)
     const line = `${indent}${k}: ${JSON.stringify(v)}`
     if (at >= 0) block[at] = line
     else block.push(line)
@@ -59,14 +74,24 @@ export function promote(valuesText: string, p: Promotion): string {
 function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { tag: { type: 'string' }, digest: { type: 'string' }, values: { type: 'string', default: 'helm/backend/values-kind.yaml' } },
+    options: {
+      tag: { type: 'string' },
+      digest: { type: 'string' },
+      values: { type: 'string', default: 'helm/backend/values-kind.yaml' },
+    },
   })
   if (positionals.length !== 1 || !values.tag || !values.digest) {
-    throw new Error('usage: node scripts/promote-image.ts <registry/name> --tag main-<sha> --digest sha256:<hex> [--values helm/backend/values-kind.yaml]')
+    throw new Error(
+      'usage: node scripts/promote-image.ts <registry/name> --tag main-<sha> --digest sha256:<hex> [--values helm/backend/values-kind.yaml]'
+    )
   }
   const file = values.values!
   const before = readFileSync(file, 'utf8')
-  const after = promote(before, { repository: positionals[0], tag: values.tag, digest: values.digest })
+  const after = promote(before, {
+    repository: positionals[0],
+    tag: values.tag,
+    digest: values.digest,
+  })
   if (after === before) {
     console.log(`${file}: already runs ${positionals[0]}:${values.tag}@${values.digest}`)
     return

@@ -21,10 +21,14 @@ try {
       'fulcio-url': { type: 'string', default: process.env.SIGSTORE_FULCIO_URL },
       'rekor-url': { type: 'string', default: process.env.SIGSTORE_REKOR_URL },
       'bundle-out': { type: 'string' },
-      json: { type: 'boolean', default: false },
+      'json': { type: 'boolean', default: false },
     },
   })
-  if (positionals.length !== 1) throw new SupplyChainError('USAGE', 'usage: sign-image <registry/name@sha256:digest> [--fulcio-url URL] [--rekor-url URL] [--bundle-out FILE] [--json]')
+  if (positionals.length !== 1)
+    throw new SupplyChainError(
+      'USAGE',
+      'usage: sign-image <registry/name@sha256:digest> [--fulcio-url URL] [--rekor-url URL] [--bundle-out FILE] [--json]'
+    )
   const result = await signImage({
     image: positionals[0],
     fulcioURL: values['fulcio-url'],
@@ -32,7 +36,15 @@ try {
     bundleOut: values['bundle-out'],
     log: (line) => console.error(`sign-image: ${line}`),
   })
-  console.log(values.json ? JSON.stringify(result) : `signed ${result.image}@${result.digest} as ${result.identity} (bundle ${result.bundleDigest}, Rekor log index ${result.logIndex})`)
+  console.log(
+    values.json
+      ? JSON.stringify(result)
+      : `signed ${result.image}@${result.digest} as ${result.identity} (bundle ${result.bundleDigest}, Rekor log index ${result.logIndex})`
+  )
 } catch (error) {
-  reportAndExit(error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new SupplyChainError('USAGE', error.message) : error)
+  reportAndExit(
+    error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+      ? new SupplyChainError('USAGE', error.message)
+      : error
+  )
 }

@@ -20,14 +20,36 @@
  * reports the elapsed time every 30 s.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { loadavg, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { exitStatusOf, parseCommandLine } from './lib/cli.ts'
 import { expect, met, pending, type Outcome } from './lib/expect.ts'
 import { goProblem } from './lib/prerequisites.ts'
 import { procStartTime } from './lib/supervisor.ts'
-import { argocdManifestsDir, readPins, toolchainBinDir, toolchainRoot, type DebianToolPin, type GoToolPin, type ToolPin } from './lib/toolchain.ts'
+import {
+  argocdManifestsDir,
+  readPins,
+  toolchainBinDir,
+  toolchainRoot,
+  type DebianToolPin,
+  type GoToolPin,
+  type ToolPin,
+} from './lib/toolchain.ts'
 
 /** Bump when the build recipe below changes in a way that changes binaries. */
 const RECIPE = 1
@@ -37,15 +59,15 @@ const RECIPE = 1
  * measured in docs/local-cluster.md: the estimate until this machine has built the tool once.
  */
 const COLD_SECONDS: Record<string, number> = {
-  kubernetes: 442,
-  etcd: 36,
-  kwok: 117,
-  argocd: 276,
-  helm: 74,
-  kustomize: 11,
+  'kubernetes': 442,
+  'etcd': 36,
+  'kwok': 117,
+  'argocd': 276,
+  'helm': 74,
+  'kustomize': 11,
   'helm-docs': 92,
-  actionlint: 4,
-  shellcheck: 30,
+  'actionlint': 4,
+  'shellcheck': 30,
 }
 
 /** How each binary proves it runs and has the pinned version. */
@@ -53,14 +75,14 @@ const versionArgs: Record<string, string[]> = {
   'kube-apiserver': ['--version'],
   'kube-controller-manager': ['--version'],
   'kube-scheduler': ['--version'],
-  kubectl: ['version', '--client'],
-  etcd: ['--version'],
-  kwok: ['--version'],
-  kwokctl: ['--version'],
-  argocd: ['version', '--client', '--short'],
-  helm: ['version', '--short'],
-  kustomize: ['version'],
-  actionlint: ['--version'],
+  'kubectl': ['version', '--client'],
+  'etcd': ['--version'],
+  'kwok': ['--version'],
+  'kwokctl': ['--version'],
+  'argocd': ['version', '--client', '--short'],
+  'helm': ['version', '--short'],
+  'kustomize': ['version'],
+  'actionlint': ['--version'],
   'helm-docs': ['--version'],
 }
 
@@ -73,8 +95,14 @@ const usage = 'usage: npm run toolchain [-- --only tool[,tool]] [--force]'
 
 function parseArgs(): { only?: string[]; force: boolean; help: boolean } {
   const { values } = parseCommandLine(
-    { options: { only: { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } },
-    usage,
+    {
+      options: {
+        only: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    },
+    usage
   )
   return { only: values.only?.split(',').filter(Boolean), force: values.force, help: values.help }
 }
@@ -83,7 +111,8 @@ function parseArgs(): { only?: string[]; force: boolean; help: boolean } {
 type Stamp = { recipe: number; tool: string; pin: ToolPin; durationMs?: number; builtAt?: string }
 
 /** The part of a stamp that must match for a binary to be current (the timing is not part of it). */
-const identity = (s: Pick<Stamp, 'recipe' | 'tool' | 'pin'>) => JSON.stringify({ recipe: s.recipe, tool: s.tool, pin: s.pin })
+const identity = (s: Pick<Stamp, 'recipe' | 'tool' | 'pin'>) =>
+  JSON.stringify({ recipe: s.recipe, tool: s.tool, pin: s.pin })
 
 function readStamp(dir: string, tool: string): Stamp | undefined {
   try {
@@ -105,10 +134,18 @@ function expectedBuild(tool: string): { ms: number; source: string } {
   let newest: Stamp | undefined
   for (const d of existsSync(root) ? readdirSync(root) : []) {
     const stamp = readStamp(join(root, d, 'bin'), tool)
-    if (stamp?.durationMs && stamp.builtAt && (!newest || stamp.builtAt > newest.builtAt!)) newest = stamp
+    if (stamp?.durationMs && stamp.builtAt && (!newest || stamp.builtAt > newest.builtAt!))
+      newest = stamp
   }
-  if (newest) return { ms: newest.durationMs!, source: `its last build on this machine, ${newest.builtAt!.slice(0, 16).replace('T', ' ')}` }
-  return { ms: (COLD_SECONDS[tool] ?? 60) * 1000, source: 'documented cold build, docs/local-cluster.md' }
+  if (newest)
+    return {
+      ms: newest.durationMs!,
+      source: `its last build on this machine, ${newest.builtAt!.slice(0, 16).replace('T', ' ')}`,
+    }
+  return {
+    ms: (COLD_SECONDS[tool] ?? 60) * 1000,
+    source: 'documented cold build, docs/local-cluster.md',
+  }
 }
 
 const load = () => loadavg()[0].toFixed(1)
@@ -116,7 +153,11 @@ const load = () => loadavg()[0].toFixed(1)
 function fill(template: string, version: string): string {
   const semver = version.replace(/^v/, '')
   const [major, minor] = semver.split('.')
-  return template.replaceAll('{version}', version).replaceAll('{semver}', semver).replaceAll('{major}', major).replaceAll('{minor}', minor)
+  return template
+    .replaceAll('{version}', version)
+    .replaceAll('{semver}', semver)
+    .replaceAll('{major}', major)
+    .replaceAll('{minor}', minor)
 }
 
 function ldflags(pin: GoToolPin): string {
@@ -125,11 +166,22 @@ function ldflags(pin: GoToolPin): string {
 
 function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // GOTOOLCHAIN=local: never download another Go; CGO off: static binaries, no C toolchain needed.
-  return { ...process.env, GOWORK: 'off', GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=mod', ...extra }
+  return {
+    ...process.env,
+    GOWORK: 'off',
+    GOTOOLCHAIN: 'local',
+    CGO_ENABLED: '0',
+    GOFLAGS: '-mod=mod',
+    ...extra,
+  }
 }
 
 /** Runs a command appending its output to the tool's log; rejects with the log's tail. */
-function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; log: string }): Promise<void> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; log: string }
+): Promise<void> {
   const fd = openSync(opts.log, 'a')
   writeFileSync(fd, `\n$ ${cmd} ${args.join(' ')}\n`)
   return new Promise((resolve, reject) => {
@@ -152,11 +204,17 @@ function tail(file: string, lines = 25): string {
 }
 
 function describe(pin: ToolPin): string {
-  return pin.build === 'debian' ? `Debian package ${pin.package}=${pin.version}` : `${pin.module}@${pin.version}`
+  return pin.build === 'debian'
+    ? `Debian package ${pin.package}=${pin.version}`
+    : `${pin.module}@${pin.version}`
 }
 
 function goModDir(mod: string, version: string, log: string): { dir: string; gomod: string } {
-  const r = spawnSync('go', ['mod', 'download', '-json', `${mod}@${version}`], { env: goEnv(), encoding: 'utf8', cwd: pinDir })
+  const r = spawnSync('go', ['mod', 'download', '-json', `${mod}@${version}`], {
+    env: goEnv(),
+    encoding: 'utf8',
+    cwd: pinDir,
+  })
   writeFileSync(log, r.stdout + r.stderr, { flag: 'a' })
   if (r.status !== 0) throw new Error(`go mod download ${mod}@${version} failed`)
   const info = JSON.parse(r.stdout) as { Dir: string; GoMod: string }
@@ -169,7 +227,9 @@ function wrapperReplaces(tool: string, pin: GoToolPin, log: string): string[] {
   const text = readFileSync(gomod, 'utf8')
   if (tool === 'kubernetes') {
     // k8s.io/kubernetes points its staging modules at ./staging/src/...: use their tagged versions.
-    const staged = [...text.matchAll(/^\s*(k8s\.io\/[^\s]+)\s+=>\s+\.\/staging\/src\//gm)].map((m) => m[1])
+    const staged = [...text.matchAll(/^\s*(k8s\.io\/[^\s]+)\s+=>\s+\.\/staging\/src\//gm)].map(
+      (m) => m[1]
+    )
     if (!pin.stagingVersion) throw new Error('kubernetes pin needs "stagingVersion"')
     return staged.map((m) => `${m} => ${m} ${pin.stagingVersion}`)
   }
@@ -188,7 +248,12 @@ function wrapperReplaces(tool: string, pin: GoToolPin, log: string): string[] {
  * lists are tried first (reading them needs no root); a fresh machine may have none, and updating
  * them needs root, so the fallback keeps its own lists in the cache.
  */
-async function fetchDebian(tool: string, pin: DebianToolPin, log: string, outDir: string): Promise<void> {
+async function fetchDebian(
+  tool: string,
+  pin: DebianToolPin,
+  log: string,
+  outDir: string
+): Promise<void> {
   const work = join(pinDir, 'debian', tool)
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
@@ -201,8 +266,17 @@ async function fetchDebian(tool: string, pin: DebianToolPin, log: string, outDir
   } catch {
     const lists = join(pinDir, 'apt', 'lists')
     const cache = join(pinDir, 'apt', 'cache')
-    for (const d of [join(lists, 'partial'), join(cache, 'archives', 'partial')]) mkdirSync(d, { recursive: true })
-    const own = [...asUs, '-o', `Dir::State::Lists=${lists}`, '-o', `Dir::Cache=${cache}`, '-o', 'Debug::NoLocking=1']
+    for (const d of [join(lists, 'partial'), join(cache, 'archives', 'partial')])
+      mkdirSync(d, { recursive: true })
+    const own = [
+      ...asUs,
+      '-o',
+      `Dir::State::Lists=${lists}`,
+      '-o',
+      `Dir::Cache=${cache}`,
+      '-o',
+      'Debug::NoLocking=1',
+    ]
     await run('apt-get', [...own, '-q', 'update'], opts)
     await run('apt-get', [...own, '-q', 'download', spec], opts)
   }
@@ -220,11 +294,15 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
   const flags = ldflags(pin)
   if (pin.build === 'install') {
     for (const bin of pin.binaries) {
-      await run('go', ['install', '-v', '-trimpath', '-ldflags', flags, `${pin.packages[bin]}@${pin.version}`], {
-        cwd: pinDir,
-        env: goEnv({ GOBIN: outDir, GOFLAGS: '' }),
-        log,
-      })
+      await run(
+        'go',
+        ['install', '-v', '-trimpath', '-ldflags', flags, `${pin.packages[bin]}@${pin.version}`],
+        {
+          cwd: pinDir,
+          env: goEnv({ GOBIN: outDir, GOFLAGS: '' }),
+          log,
+        }
+      )
     }
     return
   }
@@ -235,31 +313,51 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
   writeFileSync(
     join(src, 'go.mod'),
     `module ark.local/toolchain/${tool}\n\ngo ${goVersion}\n\nrequire ${pin.module} ${pin.version}\n` +
-      (replaces.length ? `\nreplace (\n${replaces.map((r) => `\t${r}`).join('\n')}\n)\n` : ''),
+      (replaces.length ? `\nreplace (\n${replaces.map((r) => `\t${r}`).join('\n')}\n)\n` : '')
   )
   const pkgs = pin.binaries.map((b) => pin.packages[b])
-  writeFileSync(join(src, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport (\n${pkgs.map((p) => `\t_ "${p}"`).join('\n')}\n)\n`)
+  writeFileSync(
+    join(src, 'tools.go'),
+    `//go:build tools\n\npackage tools\n\nimport (\n${pkgs.map((p) => `\t_ "${p}"`).join('\n')}\n)\n`
+  )
   await run('go', ['mod', 'tidy'], { cwd: src, env: goEnv(), log })
   if (pin.binaries.length === 1) {
-    await run('go', ['build', '-v', '-trimpath', '-ldflags', flags, '-o', join(outDir, pin.binaries[0]), pkgs[0]], { cwd: src, env: goEnv(), log })
+    await run(
+      'go',
+      ['build', '-v', '-trimpath', '-ldflags', flags, '-o', join(outDir, pin.binaries[0]), pkgs[0]],
+      { cwd: src, env: goEnv(), log }
+    )
   } else {
-    await run('go', ['build', '-v', '-trimpath', '-ldflags', flags, '-o', outDir + '/', ...pkgs], { cwd: src, env: goEnv(), log })
+    await run('go', ['build', '-v', '-trimpath', '-ldflags', flags, '-o', outDir + '/', ...pkgs], {
+      cwd: src,
+      env: goEnv(),
+      log,
+    })
   }
   // go build names a multi-package output after the last path element; rename to the pinned binary name.
   for (const bin of pin.binaries) {
     const produced = join(outDir, pin.packages[bin].split('/').pop()!)
-    if (!existsSync(join(outDir, bin)) && existsSync(produced)) renameSync(produced, join(outDir, bin))
+    if (!existsSync(join(outDir, bin)) && existsSync(produced))
+      renameSync(produced, join(outDir, bin))
   }
 }
 
 /** Runs each binary's version command; returns the first line, throws if the pinned version is absent. */
 function checkBinary(path: string, bin: string, pin: ToolPin): string {
-  const r = spawnSync(path, versionArgs[bin] ?? ['--version'], { encoding: 'utf8', timeout: 20_000 })
+  const r = spawnSync(path, versionArgs[bin] ?? ['--version'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim()
-  if (r.status !== 0) throw new Error(`${bin} ${(versionArgs[bin] ?? []).join(' ')} failed: ${out.slice(0, 500) || r.error?.message}`)
+  if (r.status !== 0)
+    throw new Error(
+      `${bin} ${(versionArgs[bin] ?? []).join(' ')} failed: ${out.slice(0, 500) || r.error?.message}`
+    )
   // a Debian version is upstream-revision (0.9.0-1): the binary knows only the upstream part
-  const semver = pin.build === 'debian' ? pin.version.replace(/-[^-]+$/, '') : pin.version.replace(/^v/, '')
-  if (!out.includes(semver)) throw new Error(`${bin} reports "${out.split('\n')[0]}", expected version ${pin.version}`)
+  const semver =
+    pin.build === 'debian' ? pin.version.replace(/-[^-]+$/, '') : pin.version.replace(/^v/, '')
+  if (!out.includes(semver))
+    throw new Error(`${bin} reports "${out.split('\n')[0]}", expected version ${pin.version}`)
   return out.split('\n').find((l) => l.includes(semver))!
 }
 
@@ -285,9 +383,12 @@ async function main(): Promise<void> {
   const pins = readPins()
   const names = only ?? Object.keys(pins.tools)
   for (const n of names) {
-    if (!pins.tools[n]) throw new Error(`unknown tool "${n}"; pinned tools: ${Object.keys(pins.tools).join(', ')}`)
+    if (!pins.tools[n])
+      throw new Error(`unknown tool "${n}"; pinned tools: ${Object.keys(pins.tools).join(', ')}`)
   }
-  const toBuild = names.filter((t) => force || (!isCurrent(binDir, t, pins.tools[t]) && !findReusable(t, pins.tools[t])))
+  const toBuild = names.filter(
+    (t) => force || (!isCurrent(binDir, t, pins.tools[t]) && !findReusable(t, pins.tools[t]))
+  )
   // Go only matters when something is compiled: a warm cache and shellcheck need none
   const goMissing = toBuild.some((t) => pins.tools[t].build !== 'debian') ? goProblem() : undefined
   if (goMissing) throw new Error(`${goMissing.what}: ${goMissing.fix}`)
@@ -298,7 +399,9 @@ async function main(): Promise<void> {
   if (toBuild.length) {
     const plan = toBuild.map((t) => ({ tool: t, ...expectedBuild(t) }))
     const total = plan.reduce((sum, p) => sum + p.ms, 0)
-    console.log(`to build: ${plan.map((p) => `${p.tool} ~${fmt(p.ms)}`).join(', ')} — about ${fmt(total)} in all at the pace measured (load now ${load()}; 2 cores)`)
+    console.log(
+      `to build: ${plan.map((p) => `${p.tool} ~${fmt(p.ms)}`).join(', ')} — about ${fmt(total)} in all at the pace measured (load now ${load()}; 2 cores)`
+    )
   }
   const started = Date.now()
   const timings: Record<string, number> = {}
@@ -326,18 +429,24 @@ async function main(): Promise<void> {
       for (const b of pin.binaries) copyFileSync(join(reuse, b), join(outDir, b))
     } else {
       expected = expectedBuild(tool)
-      console.log(`${tag}: ${pin.build === 'debian' ? 'fetching' : 'building'}, expect ~${fmt(expected.ms)} (${expected.source}) · log: ${log}`)
+      console.log(
+        `${tag}: ${pin.build === 'debian' ? 'fetching' : 'building'}, expect ~${fmt(expected.ms)} (${expected.source}) · log: ${log}`
+      )
       // Heartbeat: elapsed against the estimate, the load that explains a slower pace, the log's last line.
       const beat = setInterval(() => {
         const took = Date.now() - t0
         const left = expected!.ms - took
         const pace = left > 0 ? `~${fmt(left)} left` : `${fmt(-left)} over the estimate`
-        console.log(`    ${tool}: ${fmt(took)} of ~${fmt(expected!.ms)} (${pace}, load ${load()}) … ${tail(log, 1).slice(0, 120)}`)
+        console.log(
+          `    ${tool}: ${fmt(took)} of ~${fmt(expected!.ms)} (${pace}, load ${load()}) … ${tail(log, 1).slice(0, 120)}`
+        )
       }, 30_000)
       try {
         await buildTool(tool, pin, log, outDir)
       } catch (e) {
-        console.error(`\n✗ ${tool} ${pin.version}: ${(e as Error).message}\n--- last lines of ${log} ---\n${tail(log)}\n---`)
+        console.error(
+          `\n✗ ${tool} ${pin.version}: ${(e as Error).message}\n--- last lines of ${log} ---\n${tail(log)}\n---`
+        )
         process.exitCode = 1
         return
       } finally {
@@ -351,7 +460,9 @@ async function main(): Promise<void> {
         console.log(`    ${b}: ${line}`)
       }
     } catch (e) {
-      console.error(`\n✗ ${tool} ${pin.version}: built, but its version check failed: ${(e as Error).message}`)
+      console.error(
+        `\n✗ ${tool} ${pin.version}: built, but its version check failed: ${(e as Error).message}`
+      )
       process.exitCode = 1
       return
     }
@@ -365,9 +476,16 @@ async function main(): Promise<void> {
     const builtAt = reuse ? readStamp(reuse, tool)?.builtAt : new Date().toISOString()
     const stamp: Stamp = { recipe: RECIPE, tool, pin, durationMs, builtAt }
     writeFileSync(join(stampDir, `${tool}.json`), JSON.stringify(stamp) + '\n')
-    console.log(`${tag}: ${reuse ? 'copied' : 'built'} in ${fmt(Date.now() - t0)}${expected ? ` (expected ~${fmt(expected.ms)})` : ''}`)
+    console.log(
+      `${tag}: ${reuse ? 'copied' : 'built'} in ${fmt(Date.now() - t0)}${expected ? ` (expected ~${fmt(expected.ms)})` : ''}`
+    )
   }
-  if (Object.keys(timings).length) console.log(`built: ${Object.entries(timings).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`)
+  if (Object.keys(timings).length)
+    console.log(
+      `built: ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}`
+    )
   console.log(`toolchain ready in ${fmt(Date.now() - started)}: ${binDir}`)
 }
 
@@ -389,7 +507,10 @@ async function takeLock(): Promise<void> {
         rmSync(lock, { force: true }) // its owner is gone
         return pending('a stale lock was removed')
       }
-      if (!said) console.log(`toolchain: another build (pid ${holder.pid}) is running in ${pinDir}; waiting for it`)
+      if (!said)
+        console.log(
+          `toolchain: another build (pid ${holder.pid}) is running in ${pinDir}; waiting for it`
+        )
       said = true
       return pending(`another build (pid ${holder.pid}) holds ${lock}`)
     }
@@ -418,7 +539,13 @@ function shareArgocdManifests(pin: GoToolPin): void {
 
 /** Argo CD is one multi-call binary; the component is picked by argv[0]. */
 function linkArgocdComponents(): void {
-  for (const name of ['argocd-server', 'argocd-repo-server', 'argocd-application-controller', 'argocd-cmp-server', 'argocd-git-ask-pass']) {
+  for (const name of [
+    'argocd-server',
+    'argocd-repo-server',
+    'argocd-application-controller',
+    'argocd-cmp-server',
+    'argocd-git-ask-pass',
+  ]) {
     const p = join(binDir, name)
     rmSync(p, { force: true })
     spawnSync('ln', ['-s', 'argocd', p])

@@ -20,7 +20,8 @@ const argocdPin = () => readPins().tools.argocd as GoToolPin
 export const vendoredInstallPath = 'gitops/bootstrap/argocd/argocd-install.yaml'
 
 /** The line that ends the header; everything after it is the module's install.yaml unchanged. */
-export const upstreamMarker = (version: string) => `# ---- manifests/install.yaml of ${argocdPin().module}@${version}, unchanged, below this line ----`
+export const upstreamMarker = (version: string) =>
+  `# ---- manifests/install.yaml of ${argocdPin().module}@${version}, unchanged, below this line ----`
 
 /** The committed file for a version: the header, then the upstream bytes. */
 export function vendoredInstall(version: string, upstream: string): string {

@@ -22,11 +22,14 @@ try {
       'certificate-identity-regexp': { type: 'string' },
       'certificate-oidc-issuer': { type: 'string', default: GITHUB_ACTIONS_ISSUER },
       'trusted-root': { type: 'string', default: process.env.SIGSTORE_TRUSTED_ROOT },
-      json: { type: 'boolean', default: false },
+      'json': { type: 'boolean', default: false },
     },
   })
   if (positionals.length !== 1) {
-    throw new SupplyChainError('USAGE', 'usage: verify-image <registry/name@sha256:digest> --certificate-identity URI [--certificate-oidc-issuer URL] [--trusted-root FILE] [--json]')
+    throw new SupplyChainError(
+      'USAGE',
+      'usage: verify-image <registry/name@sha256:digest> --certificate-identity URI [--certificate-oidc-issuer URL] [--trusted-root FILE] [--json]'
+    )
   }
   const result = await verifyImage({
     image: positionals[0],
@@ -41,8 +44,12 @@ try {
   console.log(
     values.json
       ? JSON.stringify(result)
-      : `verified ${result.image}@${result.digest}: signed by ${result.identity} (issuer ${result.issuer}), Rekor log index ${result.logIndex} at ${result.integratedTime}`,
+      : `verified ${result.image}@${result.digest}: signed by ${result.identity} (issuer ${result.issuer}), Rekor log index ${result.logIndex} at ${result.integratedTime}`
   )
 } catch (error) {
-  reportAndExit(error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new SupplyChainError('USAGE', error.message) : error)
+  reportAndExit(
+    error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+      ? new SupplyChainError('USAGE', error.message)
+      : error
+  )
 }

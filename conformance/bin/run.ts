@@ -40,18 +40,35 @@ if (needsCluster) {
     console.log(`profile ${profile.describe}`)
     // a recorded but stopped cluster would make every check wait out its deadline: fail once, now
     const kube = connect(profile.kubeconfig, profile.kubeContext)
-    await expect('kube-apiserver reachable', async () => met(await kube.config.makeApiClient(VersionApi).getCode()))
+    await expect('kube-apiserver reachable', async () =>
+      met(await kube.config.makeApiClient(VersionApi).getCode())
+    )
       .within(10_000)
       .catch((error: Error) => {
-        throw new ProfileUnavailable(`${error.message} (is the cluster running? ${profile.table.cluster === 'local' ? '"npm run cluster:local -- status"' : '"kubectl cluster-info"'})`)
+        throw new ProfileUnavailable(
+          `${error.message} (is the cluster running? ${profile.table.cluster === 'local' ? '"npm run cluster:local -- status"' : '"kubectl cluster-info"'})`
+        )
       })
   } catch (error) {
     // no cluster: still leave a verdict an agent can read
     const cause = (error as Error).message
     const now = new Date()
-    const files = await writeReports(outputDir, summarize(args.profile, now, now, [
-      { name: 'Preflight · cluster reachable', block: 'Preflight', profile: args.profile, status: 'failed', durationMs: 0, cause, convergence: [], diagnostics: error instanceof ProfileUnavailable ? null : (error as Error).stack ?? null },
-    ]))
+    const files = await writeReports(
+      outputDir,
+      summarize(args.profile, now, now, [
+        {
+          name: 'Preflight · cluster reachable',
+          block: 'Preflight',
+          profile: args.profile,
+          status: 'failed',
+          durationMs: 0,
+          cause,
+          convergence: [],
+          diagnostics:
+            error instanceof ProfileUnavailable ? null : ((error as Error).stack ?? null),
+        },
+      ])
+    )
     console.error(`conformance cannot start: ${cause}\nresults: ${files.json}`)
     process.exit(1)
   }

@@ -5,4 +5,10 @@ import { gitopsChecks } from './gitops.ts'
 import { platformChecks } from './platform.ts'
 import { signedImageChecks } from './signed-image.ts'
 
-export const allChecks = [...argocdChecks, ...gitopsChecks, ...endpointChecks, ...platformChecks, ...signedImageChecks]
+export const allChecks = [
+  ...argocdChecks,
+  ...gitopsChecks,
+  ...endpointChecks,
+  ...platformChecks,
+  ...signedImageChecks,
+]

@@ -13,12 +13,34 @@ const reader = (t: { app: string; sourceApp?: string }) => t.sourceApp ?? t.app
 export const autoSync = gitopsCheck({
   test: 'autoSync',
   name: 'auto-sync',
-  baseline: (t) => ({ values: [{ file: t.valuesFile, key: t.key, value: t.baseline }], cluster: rollout(t.workload, { replicas: t.baseline }, t.app) }),
+  baseline: (t) => ({
+    values: [{ file: t.valuesFile, key: t.key, value: t.baseline }],
+    cluster: rollout(t.workload, { replicas: t.baseline }, t.app),
+  }),
   async when(fx, t) {
-    const scaled = await fx.commitValue(t.valuesFile, t.key, t.changed, `test: scale ${t.app} to ${t.changed}`)
-    await fx.sees(scaled, `commit replicas ${t.baseline}→${t.changed}`, all(rollout(t.workload, { replicas: t.changed }, t.app), appAtRevision(reader(t), scaled.sha!)))
+    const scaled = await fx.commitValue(
+      t.valuesFile,
+      t.key,
+      t.changed,
+      `test: scale ${t.app} to ${t.changed}`
+    )
+    await fx.sees(
+      scaled,
+      `commit replicas ${t.baseline}→${t.changed}`,
+      all(
+        rollout(t.workload, { replicas: t.changed }, t.app),
+        appAtRevision(reader(t), scaled.sha!)
+      )
+    )
     const reverted = await fx.revert(scaled)
-    await fx.sees(reverted, `git revert replicas ${t.changed}→${t.baseline}`, all(rollout(t.workload, { replicas: t.baseline }, t.app), appAtRevision(reader(t), reverted.sha!)))
+    await fx.sees(
+      reverted,
+      `git revert replicas ${t.changed}→${t.baseline}`,
+      all(
+        rollout(t.workload, { replicas: t.baseline }, t.app),
+        appAtRevision(reader(t), reverted.sha!)
+      )
+    )
   },
 })
 
@@ -30,8 +52,17 @@ export const selfHeal = gitopsCheck({
   async when(fx, t) {
     await fx.lastSyncAtCurrentRevision(t.app)
     const scaled = await fx.scale(t.workload, t.drift)
-    await fx.sees(scaled, `drift: ${t.drift} pods`, podsExisted(t.workload, t.drift, scaled.tally!), { argoCd: false })
-    await fx.sees(scaled, `manual scale ${t.drift}→${t.baseline} healed`, rollout(t.workload, { replicas: t.baseline }, t.app))
+    await fx.sees(
+      scaled,
+      `drift: ${t.drift} pods`,
+      podsExisted(t.workload, t.drift, scaled.tally!),
+      { argoCd: false }
+    )
+    await fx.sees(
+      scaled,
+      `manual scale ${t.drift}→${t.baseline} healed`,
+      rollout(t.workload, { replicas: t.baseline }, t.app)
+    )
   },
 })
 
@@ -39,14 +70,29 @@ export const selfHeal = gitopsCheck({
 export const prune = gitopsCheck({
   test: 'prune',
   name: 'prune',
-  baseline: (t) => ({ absentFiles: [t.manifest], cluster: configMap(t.namespace, t.configMap).absent() }),
+  baseline: (t) => ({
+    absentFiles: [t.manifest],
+    cluster: configMap(t.namespace, t.configMap).absent(),
+  }),
   async when(fx, t) {
     const cm = configMap(t.namespace, t.configMap, t.app)
     fx.onRestore(() => deleteIfPresent(fx.ctx, t.namespace, t.configMap))
-    const added = await fx.commitFile(t.manifest, testConfigManifest(t.namespace, t.configMap), `test: add ConfigMap ${t.configMap}`)
-    await fx.sees(added, `commit ConfigMap ${t.configMap} → created`, all(cm.present(), appAtRevision(reader(t), added.sha!)))
+    const added = await fx.commitFile(
+      t.manifest,
+      testConfigManifest(t.namespace, t.configMap),
+      `test: add ConfigMap ${t.configMap}`
+    )
+    await fx.sees(
+      added,
+      `commit ConfigMap ${t.configMap} → created`,
+      all(cm.present(), appAtRevision(reader(t), added.sha!))
+    )
     const removed = await fx.removeFile(t.manifest, `test: remove ConfigMap ${t.configMap}`)
-    await fx.sees(removed, `remove ConfigMap ${t.configMap} in git → pruned`, all(cm.absent(), appAtRevision(reader(t), removed.sha!)))
+    await fx.sees(
+      removed,
+      `remove ConfigMap ${t.configMap} in git → pruned`,
+      all(cm.absent(), appAtRevision(reader(t), removed.sha!))
+    )
   },
 })
 
@@ -54,12 +100,34 @@ export const prune = gitopsCheck({
 export const rollback = gitopsCheck({
   test: 'rollback',
   name: 'rollback',
-  baseline: (t) => ({ values: [{ file: t.valuesFile, key: t.key, value: t.baseline }], cluster: rollout(t.workload, { memoryLimit: t.baseline, pod: t.pod }, t.app) }),
+  baseline: (t) => ({
+    values: [{ file: t.valuesFile, key: t.key, value: t.baseline }],
+    cluster: rollout(t.workload, { memoryLimit: t.baseline, pod: t.pod }, t.app),
+  }),
   async when(fx, t) {
-    const lowered = await fx.commitValue(t.valuesFile, t.key, t.changed, `test: ${t.app} memory limit ${t.baseline} → ${t.changed}`)
-    await fx.sees(lowered, `commit memory ${t.baseline}→${t.changed}`, all(rollout(t.workload, { memoryLimit: t.changed, pod: t.pod }, t.app), appAtRevision(reader(t), lowered.sha!)))
+    const lowered = await fx.commitValue(
+      t.valuesFile,
+      t.key,
+      t.changed,
+      `test: ${t.app} memory limit ${t.baseline} → ${t.changed}`
+    )
+    await fx.sees(
+      lowered,
+      `commit memory ${t.baseline}→${t.changed}`,
+      all(
+        rollout(t.workload, { memoryLimit: t.changed, pod: t.pod }, t.app),
+        appAtRevision(reader(t), lowered.sha!)
+      )
+    )
     const reverted = await fx.revert(lowered)
-    await fx.sees(reverted, `git revert memory ${t.changed}→${t.baseline}`, all(rollout(t.workload, { memoryLimit: t.baseline, pod: t.pod }, t.app), appAtRevision(reader(t), reverted.sha!)))
+    await fx.sees(
+      reverted,
+      `git revert memory ${t.changed}→${t.baseline}`,
+      all(
+        rollout(t.workload, { memoryLimit: t.baseline, pod: t.pod }, t.app),
+        appAtRevision(reader(t), reverted.sha!)
+      )
+    )
   },
 })
 
@@ -82,7 +150,11 @@ function testConfigManifest(namespace: string, name: string) {
   ].join('\n')
 }
 
-async function deleteIfPresent(ctx: import('../fixture/context.ts').CheckContext, namespace: string, name: string) {
+async function deleteIfPresent(
+  ctx: import('../fixture/context.ts').CheckContext,
+  namespace: string,
+  name: string
+) {
   if (!(await configMap(namespace, name).read(ctx))) return
   ctx.log(`deleting ConfigMap ${namespace}/${name} by hand (Argo CD did not prune it)`)
   await ctx.kube.core.deleteNamespacedConfigMap({ name, namespace })

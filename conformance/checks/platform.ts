@@ -16,7 +16,13 @@ const TABLES = ['organizations', 'projects', 'users']
 
 function explainBackend(ctx: CheckContext) {
   const b = ctx.profile.backend
-  ctx.explainWith(() => collectDiagnostics(ctx.kube, { argocdNamespace: ctx.profile.argocdNamespace, app: b.app, namespace: b.workload.namespace }))
+  ctx.explainWith(() =>
+    collectDiagnostics(ctx.kube, {
+      argocdNamespace: ctx.profile.argocdNamespace,
+      app: b.app,
+      namespace: b.workload.namespace,
+    })
+  )
 }
 
 export const redis = check({
@@ -56,19 +62,35 @@ export const backendPodsAndLogs = check({
     const b = ctx.profile.backend
     explainBackend(ctx)
     const pods = await expect(`pods -l ${b.podSelector} in ${b.workload.namespace}`, async () => {
-      const list = (await ctx.kube.core.listNamespacedPod({ namespace: b.workload.namespace, labelSelector: b.podSelector })).items.filter(isReadyPod)
-      return list.length >= b.replicas ? met(list) : pending(`${list.length} ready pod(s) match -l ${b.podSelector} in ${b.workload.namespace}, want ${b.replicas}`)
+      const list = (
+        await ctx.kube.core.listNamespacedPod({
+          namespace: b.workload.namespace,
+          labelSelector: b.podSelector,
+        })
+      ).items.filter(isReadyPod)
+      return list.length >= b.replicas
+        ? met(list)
+        : pending(
+            `${list.length} ready pod(s) match -l ${b.podSelector} in ${b.workload.namespace}, want ${b.replicas}`
+          )
     }).within(ctx.deadlines.answerMs)
     if (b.logs.kind === 'pods') {
       // the roadmap's `kubectl logs -l app=backend --tail=50`: every selected pod's log is readable and not empty
       for (const pod of pods) {
         const name = pod.metadata!.name!
-        const log = await ctx.kube.core.readNamespacedPodLog({ name, namespace: b.workload.namespace, container: pod.spec?.containers?.[0]?.name, tailLines: 50 })
-        if (!String(log ?? '').trim()) throw new Error(`kubectl logs ${b.workload.namespace}/${name}: empty log`)
+        const log = await ctx.kube.core.readNamespacedPodLog({
+          name,
+          namespace: b.workload.namespace,
+          container: pod.spec?.containers?.[0]?.name,
+          tailLines: 50,
+        })
+        if (!String(log ?? '').trim())
+          throw new Error(`kubectl logs ${b.workload.namespace}/${name}: empty log`)
       }
     } else {
       const path = b.logs.path
-      if (!existsSync(path) || statSync(path).size === 0) throw new Error(`the backend's log ${path} is missing or empty`)
+      if (!existsSync(path) || statSync(path).size === 0)
+        throw new Error(`the backend's log ${path} is missing or empty`)
     }
   },
 })
@@ -82,22 +104,46 @@ export const migrations = check({
     const evidence = b.migrations
     explainBackend(ctx)
     if (evidence.kind === 'step') {
-      if (evidence.exitCode === null) throw new Error(`no record of the migration step (${evidence.command}) in the cluster's state: bring the cluster up again with this version of cluster:local`)
-      if (evidence.exitCode !== 0) throw new Error(`the migration step (${evidence.command}) exited ${evidence.exitCode}: see ${evidence.log}`)
+      if (evidence.exitCode === null)
+        throw new Error(
+          `no record of the migration step (${evidence.command}) in the cluster's state: bring the cluster up again with this version of cluster:local`
+        )
+      if (evidence.exitCode !== 0)
+        throw new Error(
+          `the migration step (${evidence.command}) exited ${evidence.exitCode}: see ${evidence.log}`
+        )
       return
     }
-    await expect(`init container ${evidence.container} of every ${b.workload.name} pod terminated with exit code 0`, async () => {
-      const pods = (await ctx.kube.core.listNamespacedPod({ namespace: b.workload.namespace, labelSelector: b.podSelector })).items.filter((p) => !p.metadata?.deletionTimestamp)
-      if (pods.length === 0) return pending(`no pod matches -l ${b.podSelector} in ${b.workload.namespace}`)
-      for (const pod of pods) {
-        const status = pod.status?.initContainerStatuses?.find((s) => s.name === evidence.container)
-        if (!status) return failed(`pod ${pod.metadata?.name} has no init container ${evidence.container}`)
-        const done = status.state?.terminated
-        if (!done) return pending(`pod ${pod.metadata?.name}: init container ${evidence.container} is ${Object.keys(status.state ?? {})[0] ?? 'unknown'}`)
-        if (done.exitCode !== 0) return failed(`pod ${pod.metadata?.name}: init container ${evidence.container} exited ${done.exitCode} (${done.reason ?? ''})`)
+    await expect(
+      `init container ${evidence.container} of every ${b.workload.name} pod terminated with exit code 0`,
+      async () => {
+        const pods = (
+          await ctx.kube.core.listNamespacedPod({
+            namespace: b.workload.namespace,
+            labelSelector: b.podSelector,
+          })
+        ).items.filter((p) => !p.metadata?.deletionTimestamp)
+        if (pods.length === 0)
+          return pending(`no pod matches -l ${b.podSelector} in ${b.workload.namespace}`)
+        for (const pod of pods) {
+          const status = pod.status?.initContainerStatuses?.find(
+            (s) => s.name === evidence.container
+          )
+          if (!status)
+            return failed(`pod ${pod.metadata?.name} has no init container ${evidence.container}`)
+          const done = status.state?.terminated
+          if (!done)
+            return pending(
+              `pod ${pod.metadata?.name}: init container ${evidence.container} is ${Object.keys(status.state ?? {})[0] ?? 'unknown'}`
+            )
+          if (done.exitCode !== 0)
+            return failed(
+              `pod ${pod.metadata?.name}: init container ${evidence.container} exited ${done.exitCode} (${done.reason ?? ''})`
+            )
+        }
+        return met()
       }
-      return met()
-    }).within(ctx.deadlines.answerMs)
+    ).within(ctx.deadlines.answerMs)
   },
 })
 
@@ -110,9 +156,18 @@ export const tables = check({
     if (!profile.database.ok) return
     const db = profile.database.value
     await expect('backend tables in PostgreSQL', async () => {
-      const present = await queryColumn(kube, db, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY(string_to_array($1, ','))", [TABLES.join(',')])
+      const present = await queryColumn(
+        kube,
+        db,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY(string_to_array($1, ','))",
+        [TABLES.join(',')]
+      )
       const missing = TABLES.filter((t) => !present.includes(t))
-      return missing.length === 0 ? met() : pending(`missing table(s) ${missing.join(', ')} in database ${db.database} (migrations not run?)`)
+      return missing.length === 0
+        ? met()
+        : pending(
+            `missing table(s) ${missing.join(', ')} in database ${db.database} (migrations not run?)`
+          )
     }).within(deadlines.answerMs)
   },
 })

@@ -29,12 +29,15 @@ function tenantNamespace(profile: Profile): string | undefined {
 }
 
 function appliesToTenants(profile: Profile): true | string {
-  return tenantNamespace(profile) ? true : `the ${profile.name} profile has no ${PROJECT} app whose namespace a probe could target`
+  return tenantNamespace(profile)
+    ? true
+    : `the ${profile.name} profile has no ${PROJECT} app whose namespace a probe could target`
 }
 
 /** Everything Argo CD said about an Application: conditions, the last operation and its resources. */
 function messagesOf(app: Application): string {
-  const op = app.status?.operationState as { message?: string; syncResult?: { resources?: { message?: string }[] } } | undefined
+  const op = app.status?.operationState as
+    { message?: string; syncResult?: { resources?: { message?: string }[] } } | undefined
   return [
     ...(app.status?.conditions ?? []).map((c) => `${c.type}: ${c.message}`),
     op?.message,
@@ -44,16 +47,38 @@ function messagesOf(app: Application): string {
     .join(' · ')
 }
 
-async function withProbeApplication(ctx: CheckContext, name: string, source: Record<string, unknown>, body: () => Promise<void>) {
+async function withProbeApplication(
+  ctx: CheckContext,
+  name: string,
+  source: Record<string, unknown>,
+  body: () => Promise<void>
+) {
   const { kube, profile } = ctx
   const application = {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'Application',
-    metadata: { name, namespace: profile.argocdNamespace, labels: { 'agent-ready-k8s/conformance-probe': 'true' } },
-    spec: { project: PROJECT, source, destination: { server: 'https://kubernetes.default.svc', namespace: tenantNamespace(profile) } },
+    metadata: {
+      name,
+      namespace: profile.argocdNamespace,
+      labels: { 'agent-ready-k8s/conformance-probe': 'true' },
+    },
+    spec: {
+      project: PROJECT,
+      source,
+      destination: {
+        server: 'https://kubernetes.default.svc',
+        namespace: tenantNamespace(profile),
+      },
+    },
   }
   await deleteProbe(kube, profile.argocdNamespace, name) // left by an interrupted run
-  await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: profile.argocdNamespace, plural: 'applications', body: application })
+  await kube.custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: profile.argocdNamespace,
+    plural: 'applications',
+    body: application,
+  })
   ctx.log(`created probe Application ${name} in project ${PROJECT}`)
   try {
     await body()
@@ -64,7 +89,13 @@ async function withProbeApplication(ctx: CheckContext, name: string, source: Rec
 
 async function deleteProbe(kube: Kube, namespace: string, name: string) {
   try {
-    await kube.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'applications', name })
+    await kube.custom.deleteNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: 'applications',
+      name,
+    })
   } catch (error) {
     if (!isNotFound(error)) throw error
   }
@@ -81,7 +112,10 @@ function probeObjects(kube: Kube) {
     async present(): Promise<string[]> {
       const ns = await kube.core.readNamespace({ name: FOREIGN_NAMESPACE }).catch(ignoreMissing)
       const role = await rbac.readClusterRole({ name: PROBE_CLUSTER_ROLE }).catch(ignoreMissing)
-      return [ns && `Namespace ${FOREIGN_NAMESPACE}`, role && `ClusterRole ${PROBE_CLUSTER_ROLE}`].filter((x): x is string => !!x)
+      return [
+        ns && `Namespace ${FOREIGN_NAMESPACE}`,
+        role && `ClusterRole ${PROBE_CLUSTER_ROLE}`,
+      ].filter((x): x is string => !!x)
     },
     async remove() {
       await kube.core.deleteNamespace({ name: FOREIGN_NAMESPACE }).catch(ignoreMissing)
@@ -90,9 +124,15 @@ function probeObjects(kube: Kube) {
   }
 }
 
-const probeManifests = stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: FOREIGN_NAMESPACE } }) +
+const probeManifests =
+  stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: FOREIGN_NAMESPACE } }) +
   '---\n' +
-  stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: PROBE_CLUSTER_ROLE }, rules: [] })
+  stringify({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: PROBE_CLUSTER_ROLE },
+    rules: [],
+  })
 
 export const tenantClusterScoped = check({
   block: 1,
@@ -112,20 +152,41 @@ export const tenantClusterScoped = check({
     const head = await source.head()
     source.ledger.write(head)
     try {
-      const sha = await source.commitFiles({ [PROBE_FILE]: probeManifests }, 'conformance probe: cluster-scoped objects in a tenant app')
+      const sha = await source.commitFiles(
+        { [PROBE_FILE]: probeManifests },
+        'conformance probe: cluster-scoped objects in a tenant app'
+      )
       const name = 'ark-probe-cluster-scoped'
-      await withProbeApplication(ctx, name, { repoURL: profile.git.url, targetRevision: sha, path: PROBE_FILE.split('/').slice(0, -1).join('/') }, async () => {
-        await requestSync(kube, profile.argocdNamespace, name, sha)
-        await expect(`Argo CD refuses to sync Namespace ${FOREIGN_NAMESPACE} and ClusterRole ${PROBE_CLUSTER_ROLE} in project ${PROJECT}`, async () => {
-          const created = await objects.present()
-          if (created.length > 0) return failed(`project ${PROJECT} let a tenant Application create ${created.join(' and ')}`)
-          const app = await getApplication(kube, profile.argocdNamespace, name)
-          const said = messagesOf(app)
-          if (NOT_PERMITTED.test(said)) return met()
-          if (app.status?.operationState?.phase === 'Succeeded') return failed(`the probe synced in project ${PROJECT}: ${said || 'no message'}`)
-          return pending(`probe sync ${app.status?.operationState?.phase ?? 'not started'}${said ? `: ${said}` : ''}`)
-        }).within(ctx.deadlines.convergenceMs)
-      })
+      await withProbeApplication(
+        ctx,
+        name,
+        {
+          repoURL: profile.git.url,
+          targetRevision: sha,
+          path: PROBE_FILE.split('/').slice(0, -1).join('/'),
+        },
+        async () => {
+          await requestSync(kube, profile.argocdNamespace, name, sha)
+          await expect(
+            `Argo CD refuses to sync Namespace ${FOREIGN_NAMESPACE} and ClusterRole ${PROBE_CLUSTER_ROLE} in project ${PROJECT}`,
+            async () => {
+              const created = await objects.present()
+              if (created.length > 0)
+                return failed(
+                  `project ${PROJECT} let a tenant Application create ${created.join(' and ')}`
+                )
+              const app = await getApplication(kube, profile.argocdNamespace, name)
+              const said = messagesOf(app)
+              if (NOT_PERMITTED.test(said)) return met()
+              if (app.status?.operationState?.phase === 'Succeeded')
+                return failed(`the probe synced in project ${PROJECT}: ${said || 'no message'}`)
+              return pending(
+                `probe sync ${app.status?.operationState?.phase ?? 'not started'}${said ? `: ${said}` : ''}`
+              )
+            }
+          ).within(ctx.deadlines.convergenceMs)
+        }
+      )
     } finally {
       await objects.remove()
       await source.restore(head)
@@ -142,16 +203,23 @@ export const tenantForeignSource = check({
   async run(ctx) {
     const { kube, profile } = ctx
     const name = 'ark-probe-foreign-source'
-    await withProbeApplication(ctx, name, { repoURL: FOREIGN_REPO, targetRevision: 'main', path: '.' }, async () => {
-      await expect(`Argo CD refuses ${FOREIGN_REPO} in project ${PROJECT}`, async () => {
-        const app = await getApplication(kube, profile.argocdNamespace, name)
-        const said = messagesOf(app)
-        if (NOT_PERMITTED.test(said)) return met()
-        // any other verdict means the project let the source through (Argo CD tried to fetch it)
-        if (said) return failed(`project ${PROJECT} accepted ${FOREIGN_REPO}: ${said}`)
-        return pending(`no verdict on the probe yet (${app.status?.sync?.status ?? 'not reconciled'})`)
-      }).within(ctx.deadlines.convergenceMs)
-    })
+    await withProbeApplication(
+      ctx,
+      name,
+      { repoURL: FOREIGN_REPO, targetRevision: 'main', path: '.' },
+      async () => {
+        await expect(`Argo CD refuses ${FOREIGN_REPO} in project ${PROJECT}`, async () => {
+          const app = await getApplication(kube, profile.argocdNamespace, name)
+          const said = messagesOf(app)
+          if (NOT_PERMITTED.test(said)) return met()
+          // any other verdict means the project let the source through (Argo CD tried to fetch it)
+          if (said) return failed(`project ${PROJECT} accepted ${FOREIGN_REPO}: ${said}`)
+          return pending(
+            `no verdict on the probe yet (${app.status?.sync?.status ?? 'not reconciled'})`
+          )
+        }).within(ctx.deadlines.convergenceMs)
+      }
+    )
   },
 })
 

@@ -37,8 +37,13 @@ export type Check = {
   run(ctx: CheckContext): Promise<void>
 }
 
-export function check(spec: Omit<Check, 'timeout'> & { timeout: number | ((profile: Profile) => number) }): Check {
-  if (!isRoadmapBlock(spec.block)) throw new Error(`check "${spec.name}": block ${spec.block} is not one of the roadmap's blocks 1–16`)
+export function check(
+  spec: Omit<Check, 'timeout'> & { timeout: number | ((profile: Profile) => number) }
+): Check {
+  if (!isRoadmapBlock(spec.block))
+    throw new Error(
+      `check "${spec.name}": block ${spec.block} is not one of the roadmap's blocks 1–16`
+    )
   const timeout = spec.timeout
   return { ...spec, timeout: typeof timeout === 'number' ? () => timeout : timeout }
 }
@@ -59,7 +64,10 @@ export function setRunProfile(profile: Profile) {
   runProfile = profile
 }
 export function currentProfile(): Profile {
-  if (!runProfile) throw new Error('no conformance profile is active: run the suite through conformance/bin/run.ts')
+  if (!runProfile)
+    throw new Error(
+      'no conformance profile is active: run the suite through conformance/bin/run.ts'
+    )
   return runProfile
 }
 
@@ -71,7 +79,14 @@ export function registerChecks(checks: Check[]) {
 
 function registerCheck(profile: Profile, spec: Check) {
   const title = titleOf(spec)
-  const record: CheckRecord = { block: blockLabel(spec.block), name: spec.name, title, convergence: [], diagnostics: null, cause: null }
+  const record: CheckRecord = {
+    block: blockLabel(spec.block),
+    name: spec.name,
+    title,
+    convergence: [],
+    diagnostics: null,
+    cause: null,
+  }
   checkRecords.set(title, record)
   const applies = spec.appliesTo ? spec.appliesTo(profile) : true
   const t = test(title, async () => {
@@ -80,7 +95,10 @@ function registerCheck(profile: Profile, spec: Check) {
       log: (message) => progressSink(title, message),
       converged: (entry) => {
         record.convergence.push(entry)
-        progressSink(title, `converged: ${entry.label} in ${entry.actionToObservedMs} ms after the action`)
+        progressSink(
+          title,
+          `converged: ${entry.label} in ${entry.actionToObservedMs} ms after the action`
+        )
       },
       explainWith: (diagnose) => explainers.push(diagnose),
     })

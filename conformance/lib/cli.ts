@@ -23,33 +23,46 @@ export type ConformanceArgs = {
 
 /** The flags of Japa's CLI (@japa/runner) that make sense here; they are handed to Japa unchanged. */
 const JAPA_OPTIONS = {
-  files: { type: 'string', multiple: true },
-  tests: { type: 'string', multiple: true },
-  groups: { type: 'string', multiple: true },
-  tags: { type: 'string', multiple: true },
-  timeout: { type: 'string' },
-  retries: { type: 'string' },
-  reporters: { type: 'string', multiple: true },
+  'files': { type: 'string', multiple: true },
+  'tests': { type: 'string', multiple: true },
+  'groups': { type: 'string', multiple: true },
+  'tags': { type: 'string', multiple: true },
+  'timeout': { type: 'string' },
+  'retries': { type: 'string' },
+  'reporters': { type: 'string', multiple: true },
   'bail-layer': { type: 'string' },
   'match-all': { type: 'boolean' },
-  failed: { type: 'boolean' },
-  bail: { type: 'boolean' },
+  'failed': { type: 'boolean' },
+  'bail': { type: 'boolean' },
   'force-exit': { type: 'boolean' },
 } satisfies ParseArgsConfig['options']
 
-export const usage = () => `usage: npm run conformance -- [--profile ${profileNames().join('|')}] [--keep] [${SUITES.join('|')}]... [--${Object.keys(JAPA_OPTIONS).join(' --')}]`
+export const usage = () =>
+  `usage: npm run conformance -- [--profile ${profileNames().join('|')}] [--keep] [${SUITES.join('|')}]... [--${Object.keys(JAPA_OPTIONS).join(' --')}]`
 
 export function parseArgs(argv: string[]): ConformanceArgs {
   const { values, positionals } = parseCommandLine(
-    { args: argv, allowPositionals: true, options: { profile: { type: 'string' }, keep: { type: 'boolean', default: false }, ...JAPA_OPTIONS } },
-    usage(),
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        profile: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        ...JAPA_OPTIONS,
+      },
+    },
+    usage()
   )
   const unknownSuites = positionals.filter((p) => !(SUITES as readonly string[]).includes(p))
-  if (unknownSuites.length) throw new UsageError(`unknown suite "${unknownSuites[0]}" (suites: ${SUITES.join(', ')})\n${usage()}`)
+  if (unknownSuites.length)
+    throw new UsageError(
+      `unknown suite "${unknownSuites[0]}" (suites: ${SUITES.join(', ')})\n${usage()}`
+    )
   const chosen = values.profile ?? process.env.ARK_PROFILE
   const origin = values.profile !== undefined ? '--profile' : 'ARK_PROFILE'
   const profiles = profileNames()
-  if (chosen !== undefined && !profiles.includes(chosen)) throw new UsageError(`${origin} must be one of ${profiles.join(', ')}, got "${chosen}"`)
+  if (chosen !== undefined && !profiles.includes(chosen))
+    throw new UsageError(`${origin} must be one of ${profiles.join(', ')}, got "${chosen}"`)
   const rest: string[] = []
   for (const name of Object.keys(JAPA_OPTIONS) as (keyof typeof JAPA_OPTIONS)[]) {
     const value = values[name]

@@ -11,8 +11,16 @@ import type { DatabaseAccess, RedisAccess } from './profile.ts'
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
-async function execInPod(kube: Kube, namespace: string, podSelector: string, container: string | undefined, command: string): Promise<string> {
-  const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: podSelector })).items.filter((p) => p.status?.phase === 'Running')
+async function execInPod(
+  kube: Kube,
+  namespace: string,
+  podSelector: string,
+  container: string | undefined,
+  command: string
+): Promise<string> {
+  const pods = (
+    await kube.core.listNamespacedPod({ namespace, labelSelector: podSelector })
+  ).items.filter((p) => p.status?.phase === 'Running')
   const pod = pods[0]
   if (!pod?.metadata?.name) throw new Error(`no running pod matches ${podSelector} in ${namespace}`)
   let out = ''
@@ -26,8 +34,23 @@ async function execInPod(kube: Kube, namespace: string, podSelector: string, con
     })
   await new Promise<void>((resolve, reject) => {
     new k8s.Exec(kube.config)
-      .exec(namespace, pod.metadata!.name!, container ?? pod.spec!.containers[0].name, ['sh', '-c', command], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) =>
-        status.status === 'Success' ? resolve() : reject(new Error(`exec in ${namespace}/${pod.metadata!.name}: ${status.message ?? 'failed'} ${err.trim()}`)),
+      .exec(
+        namespace,
+        pod.metadata!.name!,
+        container ?? pod.spec!.containers[0].name,
+        ['sh', '-c', command],
+        sink((s) => (out += s)),
+        sink((s) => (err += s)),
+        null,
+        false,
+        (status) =>
+          status.status === 'Success'
+            ? resolve()
+            : reject(
+                new Error(
+                  `exec in ${namespace}/${pod.metadata!.name}: ${status.message ?? 'failed'} ${err.trim()}`
+                )
+              )
       )
       .catch(reject)
   })
@@ -38,8 +61,15 @@ async function execInPod(kube: Kube, namespace: string, podSelector: string, con
 const secretFromEnv = (name: string) => `"\${${name}:-$(cat "\$${name}_FILE" 2>/dev/null)}"`
 
 /** Shell command run inside the PostgreSQL pod. psql has no bind parameters on the command line: they are inlined as quoted literals. */
-export function psqlCommand(access: { user: string; database: string; passwordEnv: string }, sql: string, params: string[] = []): string {
-  const inlined = sql.replace(/\$(\d+)/g, (_, i) => `'${params[Number(i) - 1].replace(/'/g, "''")}'`)
+export function psqlCommand(
+  access: { user: string; database: string; passwordEnv: string },
+  sql: string,
+  params: string[] = []
+): string {
+  const inlined = sql.replace(
+    /\$(\d+)/g,
+    (_, i) => `'${params[Number(i) - 1].replace(/'/g, "''")}'`
+  )
   return `PGPASSWORD=${secretFromEnv(access.passwordEnv)} psql -h 127.0.0.1 -U ${shellQuote(access.user)} -d ${shellQuote(access.database)} -At -c ${shellQuote(inlined)}`
 }
 
@@ -49,9 +79,21 @@ export function redisPingCommand(access: { passwordEnv: string }): string {
 }
 
 /** Rows of a single-column query as strings. */
-export async function queryColumn(kube: Kube, access: DatabaseAccess, sql: string, params: string[] = []): Promise<string[]> {
+export async function queryColumn(
+  kube: Kube,
+  access: DatabaseAccess,
+  sql: string,
+  params: string[] = []
+): Promise<string[]> {
   if (access.kind === 'direct') {
-    const client = new pg.Client({ host: access.host, port: access.port, user: access.user, password: access.password, database: access.database, connectionTimeoutMillis: 3000 })
+    const client = new pg.Client({
+      host: access.host,
+      port: access.port,
+      user: access.user,
+      password: access.password,
+      database: access.database,
+      connectionTimeoutMillis: 3000,
+    })
     await client.connect()
     try {
       const { rows } = await client.query(sql, params)
@@ -60,7 +102,13 @@ export async function queryColumn(kube: Kube, access: DatabaseAccess, sql: strin
       await client.end()
     }
   }
-  const out = await execInPod(kube, access.namespace, access.podSelector, access.container, psqlCommand(access, sql, params))
+  const out = await execInPod(
+    kube,
+    access.namespace,
+    access.podSelector,
+    access.container,
+    psqlCommand(access, sql, params)
+  )
   return out.split('\n').filter(Boolean)
 }
 
@@ -70,7 +118,13 @@ export async function queryColumn(kube: Kube, access: DatabaseAccess, sql: strin
  */
 export async function redisPing(kube: Kube, access: RedisAccess): Promise<string> {
   if (access.kind === 'pod') {
-    const out = await execInPod(kube, access.namespace, access.podSelector, access.container, redisPingCommand(access))
+    const out = await execInPod(
+      kube,
+      access.namespace,
+      access.podSelector,
+      access.container,
+      redisPingCommand(access)
+    )
     return out.trim().replace(/^\(error\) /, '')
   }
   // one attempt, no reconnects and no offline queue: the check's expectation does the retrying

@@ -15,7 +15,12 @@ export type Endpoint = {
   insecure?: boolean
 }
 
-export type HttpResponse = { status: number; headers: http.IncomingHttpHeaders; body: string; json(): any }
+export type HttpResponse = {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+  json(): any
+}
 
 export function describeEndpoint(endpoint: Endpoint, path = '') {
   return `${endpoint.url.replace(/\/$/, '')}${path}${endpoint.host ? ` (Host: ${endpoint.host})` : ''}`
@@ -24,7 +29,12 @@ export function describeEndpoint(endpoint: Endpoint, path = '') {
 export function request(
   endpoint: Endpoint,
   path: string,
-  options: { method?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    method?: string
+    body?: unknown
+    headers?: Record<string, string>
+    timeoutMs?: number
+  } = {}
 ): Promise<HttpResponse> {
   const url = new URL(path, endpoint.url.replace(/\/?$/, '/'))
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
@@ -42,7 +52,9 @@ export function request(
         method: options.method ?? 'GET',
         headers,
         timeout: options.timeoutMs ?? 5000,
-        ...(url.protocol === 'https:' ? { rejectUnauthorized: !endpoint.insecure, servername: endpoint.host?.split(':')[0] } : {}),
+        ...(url.protocol === 'https:'
+          ? { rejectUnauthorized: !endpoint.insecure, servername: endpoint.host?.split(':')[0] }
+          : {}),
       },
       (res) => {
         const chunks: Buffer[] = []
@@ -57,17 +69,27 @@ export function request(
               try {
                 return JSON.parse(body)
               } catch {
-                throw new Error(`${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)} answered ${res.statusCode} with non-JSON: ${body.slice(0, 120)}`)
+                throw new Error(
+                  `${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)} answered ${res.statusCode} with non-JSON: ${body.slice(0, 120)}`
+                )
               }
             },
           })
         })
         res.on('error', reject)
-      },
+      }
     )
-    req.on('timeout', () => req.destroy(new Error(`${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)} timed out`)))
+    req.on('timeout', () =>
+      req.destroy(
+        new Error(`${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)} timed out`)
+      )
+    )
     req.on('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)}: ${error.code ?? error.message}`)),
+      reject(
+        new Error(
+          `${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)}: ${error.code ?? error.message}`
+        )
+      )
     )
     if (payload !== undefined) req.write(payload)
     req.end()

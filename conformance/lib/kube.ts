@@ -49,8 +49,15 @@ export function selectorOf(deployment: k8s.V1Deployment): string {
     .join(',')
 }
 
-export async function podsOf(kube: Kube, namespace: string, deploymentName: string): Promise<k8s.V1Pod[]> {
+export async function podsOf(
+  kube: Kube,
+  namespace: string,
+  deploymentName: string
+): Promise<k8s.V1Pod[]> {
   const deployment = await kube.apps.readNamespacedDeployment({ name: deploymentName, namespace })
-  const list = await kube.core.listNamespacedPod({ namespace, labelSelector: selectorOf(deployment) })
+  const list = await kube.core.listNamespacedPod({
+    namespace,
+    labelSelector: selectorOf(deployment),
+  })
   return list.items
 }

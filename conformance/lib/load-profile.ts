@@ -36,8 +36,14 @@ export function loadProfile(name: string): Profile {
 function loadLocal(name: string, table: ProfileTable): Profile {
   const dir = localDir()
   const state = readLocalState(dir)
-  if (!state) throw new ProfileUnavailable(`no local cluster recorded in ${dir}: run "npm run cluster:local -- up" (same ARK_LOCAL_DIR)`)
-  if (state.phase !== 'ready') throw new ProfileUnavailable(`the local cluster in ${dir} is "${state.phase}", not ready: wait for "npm run cluster:local -- up" to finish`)
+  if (!state)
+    throw new ProfileUnavailable(
+      `no local cluster recorded in ${dir}: run "npm run cluster:local -- up" (same ARK_LOCAL_DIR)`
+    )
+  if (state.phase !== 'ready')
+    throw new ProfileUnavailable(
+      `the local cluster in ${dir} is "${state.phase}", not ready: wait for "npm run cluster:local -- up" to finish`
+    )
   const repo = state.git.workClone
   const apps = readCatalogue(repo, table.apps)
   const hasPodinfo = apps.some((a) => a.name === 'podinfo')
@@ -56,28 +62,55 @@ function loadLocal(name: string, table: ProfileTable): Profile {
     kubeContext: null,
     argocdNamespace: state.argocd.namespace,
     rootApp: 'root',
-    git: { workClone: repo, bareRepo: state.git.bareRepo, url: state.git.url, branch: state.git.revision },
+    git: {
+      workClone: repo,
+      bareRepo: state.git.bareRepo,
+      url: state.git.url,
+      branch: state.git.revision,
+    },
     declaredProjects: readDeclaredProjects(repo, state.git.url),
     apps,
-    absentAppReason: 'the local cluster has no internet, so remote charts cannot be fetched, and no ingress controller or storage',
+    absentAppReason:
+      'the local cluster has no internet, so remote charts cannot be fetched, and no ingress controller or storage',
     gitops: table.gitops,
     backend: {
       ...table.backend,
       endpoint: reach({ url: state.backend.url }),
       version: chartAppVersion(repo, table.backend.chart),
       // the API runs as a local process; cluster:local runs its migrations first and records the exit status
-      migrations: { kind: 'step', command: migrations?.command ?? 'node ace migration:run --force', exitCode: migrations?.exitCode ?? null, log: migrations?.log ?? join(state.logDir, 'backend-migrations.log') },
+      migrations: {
+        kind: 'step',
+        command: migrations?.command ?? 'node ace migration:run --force',
+        exitCode: migrations?.exitCode ?? null,
+        log: migrations?.log ?? join(state.logDir, 'backend-migrations.log'),
+      },
       logs: { kind: 'file', path: join(state.logDir, 'backend.log') },
     },
-    deadlines: deadlines({ baselineMs: 60_000, convergenceMs: 45_000, restoreMs: 30_000, answerMs: 15_000 }),
+    deadlines: deadlines({
+      baselineMs: 60_000,
+      convergenceMs: 45_000,
+      restoreMs: 30_000,
+      answerMs: 15_000,
+    }),
     argocdApi: reach({ url: state.argocd.api }),
-    argocdUi: unreachable('the local profile builds Argo CD from source without its web UI (argocd-server answers a placeholder page, not the UI bundle)'),
-    argocdUiLocalhost: unreachable('the local profile has no ingress controller and no Argo CD web UI (source-built argocd-server answers a placeholder page)'),
+    argocdUi: unreachable(
+      'the local profile builds Argo CD from source without its web UI (argocd-server answers a placeholder page, not the UI bundle)'
+    ),
+    argocdUiLocalhost: unreachable(
+      'the local profile has no ingress controller and no Argo CD web UI (source-built argocd-server answers a placeholder page)'
+    ),
     podinfo: hasPodinfo
       ? reach({ url: 'http://127.0.0.1:80', host: 'demo.localhost' })
-      : unreachable('podinfo is not part of the local profile: its chart is remote and the local profile cannot fetch remote charts (no internet)'),
+      : unreachable(
+          'podinfo is not part of the local profile: its chart is remote and the local profile cannot fetch remote charts (no internet)'
+        ),
     database: reach({ kind: 'direct', ...db }),
-    redis: reach({ kind: 'direct', host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379), password: process.env.REDIS_PASSWORD || undefined }),
+    redis: reach({
+      kind: 'direct',
+      host: process.env.REDIS_HOST || '127.0.0.1',
+      port: Number(process.env.REDIS_PORT || 6379),
+      password: process.env.REDIS_PASSWORD || undefined,
+    }),
     describe: `${name}: local cluster ${state.cluster.name} (${dir}), Argo CD ${state.argocd.api}, backend ${state.backend.url}, source ${state.git.url}`,
   }
 }
@@ -99,11 +132,16 @@ function loadKind(name: string, table: ProfileTable): Profile {
     branch: process.env.ARK_GIT_BRANCH || recorded?.revision || 'main',
   }
   if (!git.workClone || !git.bareRepo || !git.url) {
-    throw new ProfileUnavailable(`no git source recorded for the kind cluster (${stateFile}): run "npm run cluster:up", or set ARK_GIT_WORKCLONE, ARK_GIT_BARE and ARK_GIT_URL`)
+    throw new ProfileUnavailable(
+      `no git source recorded for the kind cluster (${stateFile}): run "npm run cluster:up", or set ARK_GIT_WORKCLONE, ARK_GIT_BARE and ARK_GIT_URL`
+    )
   }
-  const kubeconfig = process.env.KUBECONFIG?.split(':')[0] || (record.kubeconfig && existsSync(record.kubeconfig) ? record.kubeconfig : null)
+  const kubeconfig =
+    process.env.KUBECONFIG?.split(':')[0] ||
+    (record.kubeconfig && existsSync(record.kubeconfig) ? record.kubeconfig : null)
   const apps = readCatalogue(git.workClone, table.apps)
-  const ingress = (host: string) => reach({ url: process.env.ARK_INGRESS_URL || 'http://127.0.0.1:80', host })
+  const ingress = (host: string) =>
+    reach({ url: process.env.ARK_INGRESS_URL || 'http://127.0.0.1:80', host })
   return {
     name,
     table,
@@ -123,13 +161,30 @@ function loadKind(name: string, table: ProfileTable): Profile {
       migrations: { kind: 'init-container', container: 'migrate' },
       logs: { kind: 'pods' },
     },
-    deadlines: deadlines({ baselineMs: 180_000, convergenceMs: 150_000, restoreMs: 150_000, answerMs: 30_000 }),
+    deadlines: deadlines({
+      baselineMs: 180_000,
+      convergenceMs: 150_000,
+      restoreMs: 150_000,
+      answerMs: 30_000,
+    }),
     argocdApi: ingress(process.env.ARK_ARGOCD_HOST || 'argocd.local'),
     argocdUi: ingress(process.env.ARK_ARGOCD_HOST || 'argocd.local'),
     argocdUiLocalhost: ingress('argocd.localhost'),
     podinfo: ingress('demo.localhost'),
-    database: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=postgresql', user: 'demouser', database: 'demodb', passwordEnv: 'POSTGRES_PASSWORD' }),
-    redis: reach({ kind: 'pod', namespace: 'demo-platform', podSelector: 'app.kubernetes.io/name=redis', passwordEnv: 'REDIS_PASSWORD' }),
+    database: reach({
+      kind: 'pod',
+      namespace: 'demo-platform',
+      podSelector: 'app.kubernetes.io/name=postgresql',
+      user: 'demouser',
+      database: 'demodb',
+      passwordEnv: 'POSTGRES_PASSWORD',
+    }),
+    redis: reach({
+      kind: 'pod',
+      namespace: 'demo-platform',
+      podSelector: 'app.kubernetes.io/name=redis',
+      passwordEnv: 'REDIS_PASSWORD',
+    }),
     describe: `${name}: kind (${kubeconfig ?? 'default kubeconfig'}), ingress 127.0.0.1:80, source ${git.url}`,
   }
 }

@@ -27,21 +27,56 @@ export function profileNames(): string[] {
     .sort()
 }
 
-export type CatalogueApp = { name: string; project: string; namespace: string; path?: string; valueFile?: string; remoteChart?: string }
+export type CatalogueApp = {
+  name: string
+  project: string
+  namespace: string
+  path?: string
+  valueFile?: string
+  remoteChart?: string
+}
 
 export type Workload = { kind: 'Deployment' | 'StatefulSet'; namespace: string; name: string }
 
 /** Block 7 targets. `sourceApp` is the Application that reads the edited file from git (default: `app`). */
 export type GitOpsTargets = {
-  autoSync: { app: string; sourceApp?: string; workload: Workload; valuesFile: string; key: string[]; baseline: number; changed: number }
+  autoSync: {
+    app: string
+    sourceApp?: string
+    workload: Workload
+    valuesFile: string
+    key: string[]
+    baseline: number
+    changed: number
+  }
   selfHeal: { app: string; sourceApp?: string; workload: Workload; baseline: number; drift: number }
   prune: { app: string; sourceApp?: string; namespace: string; configMap: string; manifest: string }
-  rollback: { app: string; sourceApp?: string; workload: Workload; pod?: string; valuesFile: string; key: string[]; baseline: string; changed: string }
+  rollback: {
+    app: string
+    sourceApp?: string
+    workload: Workload
+    pod?: string
+    valuesFile: string
+    key: string[]
+    baseline: string
+    changed: string
+  }
 }
 
-export type BackendTarget = { app: string; chart: string; workload: Workload; replicas: number; podSelector: string }
+export type BackendTarget = {
+  app: string
+  chart: string
+  workload: Workload
+  replicas: number
+  podSelector: string
+}
 
-export type ProfileTable = { cluster: 'local' | 'kind'; apps: string; gitops: GitOpsTargets; backend: BackendTarget }
+export type ProfileTable = {
+  cluster: 'local' | 'kind'
+  apps: string
+  gitops: GitOpsTargets
+  backend: BackendTarget
+}
 
 /** Something the profile can or cannot reach: the value, or the reason it cannot apply. */
 export type Reach<T> = { ok: true; value: T } | { ok: false; reason: string }
@@ -49,8 +84,23 @@ export const reach = <T>(value: T): Reach<T> => ({ ok: true, value })
 export const unreachable = <T>(reason: string): Reach<T> => ({ ok: false, reason })
 
 export type DatabaseAccess =
-  | { kind: 'direct'; host: string; port: number; user: string; password?: string; database: string }
-  | { kind: 'pod'; namespace: string; podSelector: string; container?: string; user: string; database: string; passwordEnv: string }
+  | {
+      kind: 'direct'
+      host: string
+      port: number
+      user: string
+      password?: string
+      database: string
+    }
+  | {
+      kind: 'pod'
+      namespace: string
+      podSelector: string
+      container?: string
+      user: string
+      database: string
+      passwordEnv: string
+    }
 export type RedisAccess =
   | { kind: 'direct'; host: string; port: number; password?: string }
   | { kind: 'pod'; namespace: string; podSelector: string; container?: string; passwordEnv: string }
@@ -126,29 +176,74 @@ const need = (ok: boolean, file: string, what: string) => {
 /** Reads and checks a profile table; errors name the file and the field. */
 export function readProfileTable(name: string, dir = PROFILES_DIR): ProfileTable {
   const file = join(dir, `${name}.yaml`)
-  if (!existsSync(file)) throw new Error(`no profile "${name}" (profiles: ${profileNames().join(', ')})`)
+  if (!existsSync(file))
+    throw new Error(`no profile "${name}" (profiles: ${profileNames().join(', ')})`)
   const t = parseYaml(readFileSync(file, 'utf8')) as ProfileTable
-  need(t?.cluster === 'local' || t?.cluster === 'kind', file, `cluster must be local or kind, got ${JSON.stringify(t?.cluster)}`)
+  need(
+    t?.cluster === 'local' || t?.cluster === 'kind',
+    file,
+    `cluster must be local or kind, got ${JSON.stringify(t?.cluster)}`
+  )
   need(typeof t.apps === 'string', file, 'apps must name a profile of gitops/apps/values.yaml')
   const g = t.gitops ?? ({} as GitOpsTargets)
-  for (const test of ['autoSync', 'selfHeal', 'prune', 'rollback'] as const) need(!!g[test]?.app, file, `gitops.${test}.app is missing`)
+  for (const test of ['autoSync', 'selfHeal', 'prune', 'rollback'] as const)
+    need(!!g[test]?.app, file, `gitops.${test}.app is missing`)
   for (const test of ['autoSync', 'selfHeal', 'rollback'] as const) {
     const w = g[test].workload
-    need(!!w && (w.kind === 'Deployment' || w.kind === 'StatefulSet') && !!w.namespace && !!w.name, file, `gitops.${test}.workload needs kind (Deployment|StatefulSet), namespace, name`)
+    need(
+      !!w && (w.kind === 'Deployment' || w.kind === 'StatefulSet') && !!w.namespace && !!w.name,
+      file,
+      `gitops.${test}.workload needs kind (Deployment|StatefulSet), namespace, name`
+    )
   }
   for (const test of ['autoSync', 'rollback'] as const) {
-    need(!!g[test].valuesFile && Array.isArray(g[test].key) && g[test].key.length > 0, file, `gitops.${test} needs valuesFile and key (a list)`)
-    need(g[test].baseline !== undefined && g[test].changed !== undefined && g[test].baseline !== g[test].changed, file, `gitops.${test} needs baseline and a different changed value`)
+    need(
+      !!g[test].valuesFile && Array.isArray(g[test].key) && g[test].key.length > 0,
+      file,
+      `gitops.${test} needs valuesFile and key (a list)`
+    )
+    need(
+      g[test].baseline !== undefined &&
+        g[test].changed !== undefined &&
+        g[test].baseline !== g[test].changed,
+      file,
+      `gitops.${test} needs baseline and a different changed value`
+    )
   }
-  need(g.selfHeal.drift !== g.selfHeal.baseline, file, 'gitops.selfHeal.drift must differ from its baseline')
-  need(!!g.prune.namespace && !!g.prune.configMap && !!g.prune.manifest, file, 'gitops.prune needs namespace, configMap, manifest')
-  need(!!t.backend?.app && !!t.backend.chart && !!t.backend.workload && !!t.backend.podSelector && typeof t.backend.replicas === 'number', file, 'backend needs app, chart, workload, replicas, podSelector')
+  need(
+    g.selfHeal.drift !== g.selfHeal.baseline,
+    file,
+    'gitops.selfHeal.drift must differ from its baseline'
+  )
+  need(
+    !!g.prune.namespace && !!g.prune.configMap && !!g.prune.manifest,
+    file,
+    'gitops.prune needs namespace, configMap, manifest'
+  )
+  need(
+    !!t.backend?.app &&
+      !!t.backend.chart &&
+      !!t.backend.workload &&
+      !!t.backend.podSelector &&
+      typeof t.backend.replicas === 'number',
+    file,
+    'backend needs app, chart, workload, replicas, podSelector'
+  )
   return t
 }
 
 type Catalogue = {
   profiles: Record<string, string[]>
-  apps: Record<string, { project: string; namespace: string; path?: string; valueFiles?: Record<string, string>; chart?: { repoURL: string; name?: string } }>
+  apps: Record<
+    string,
+    {
+      project: string
+      namespace: string
+      path?: string
+      valueFiles?: Record<string, string>
+      chart?: { repoURL: string; name?: string }
+    }
+  >
 }
 
 /** Apps of a catalogue profile from gitops/apps/values.yaml in the given checkout. */
@@ -157,7 +252,10 @@ export function readCatalogue(repoDir: string, profile: string): CatalogueApp[] 
   if (!existsSync(file)) throw new Error(`GitOps catalogue not found: ${file}`)
   const catalogue = parseYaml(readFileSync(file, 'utf8')) as Catalogue
   const names = catalogue.profiles?.[profile]
-  if (!names) throw new Error(`${file} has no profile "${profile}" (profiles: ${Object.keys(catalogue.profiles ?? {}).join(', ')})`)
+  if (!names)
+    throw new Error(
+      `${file} has no profile "${profile}" (profiles: ${Object.keys(catalogue.profiles ?? {}).join(', ')})`
+    )
   return names.map((name) => {
     const app = catalogue.apps[name]
     if (!app) throw new Error(`${file}: profile "${profile}" lists "${name}", which is not in apps`)
@@ -166,8 +264,11 @@ export function readCatalogue(repoDir: string, profile: string): CatalogueApp[] 
       project: app.project,
       namespace: app.namespace,
       path: app.path,
-      valueFile: app.path && app.valueFiles?.[profile] ? join(app.path, app.valueFiles[profile]) : undefined,
-      remoteChart: app.chart ? `${app.chart.repoURL}${app.chart.name ? `/${app.chart.name}` : ''}` : undefined,
+      valueFile:
+        app.path && app.valueFiles?.[profile] ? join(app.path, app.valueFiles[profile]) : undefined,
+      remoteChart: app.chart
+        ? `${app.chart.repoURL}${app.chart.name ? `/${app.chart.name}` : ''}`
+        : undefined,
     }
   })
 }

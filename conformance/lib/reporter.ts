@@ -40,14 +40,15 @@ export function conformanceReporter(options: ConformanceReporterOptions): NamedR
       emitter.on('test:end', (node: TestEndNode) => {
         const title = node.title.expanded
         const record = checkRecords.get(title)
-        const status = node.isSkipped || node.isTodo ? 'skipped' : node.hasError ? 'failed' : 'passed'
+        const status =
+          node.isSkipped || node.isTodo ? 'skipped' : node.hasError ? 'failed' : 'passed'
         const thrown = node.errors[0]?.error
         const cause =
           status === 'passed'
             ? null
             : status === 'skipped'
-              ? node.skipReason ?? record?.cause ?? 'skipped'
-              : record?.cause ?? oneLine(thrown?.message ?? 'failed')
+              ? (node.skipReason ?? record?.cause ?? 'skipped')
+              : (record?.cause ?? oneLine(thrown?.message ?? 'failed'))
         const result: CheckResult = {
           name: title,
           block: record?.block ?? title.split(' · ')[0],
@@ -56,11 +57,19 @@ export function conformanceReporter(options: ConformanceReporterOptions): NamedR
           durationMs: Math.round(node.duration),
           cause,
           convergence: record?.convergence ?? [],
-          diagnostics: status === 'failed' ? record?.diagnostics ?? (thrown?.stack ?? null) : null,
+          diagnostics: status === 'failed' ? (record?.diagnostics ?? thrown?.stack ?? null) : null,
         }
         results.push(result)
-        const mark = status === 'passed' ? paint(32, '✔') : status === 'failed' ? paint(31, '✖') : paint(33, '−')
-        const suffix = status === 'skipped' ? paint(33, ` SKIPPED: ${cause}`) : paint(90, ` (${formatMs(result.durationMs)})`)
+        const mark =
+          status === 'passed'
+            ? paint(32, '✔')
+            : status === 'failed'
+              ? paint(31, '✖')
+              : paint(33, '−')
+        const suffix =
+          status === 'skipped'
+            ? paint(33, ` SKIPPED: ${cause}`)
+            : paint(90, ` (${formatMs(result.durationMs)})`)
         write(`  ${mark} ${title}${suffix}\n`)
         if (status === 'failed') {
           write(`    ${paint(31, `cause: ${cause}`)}\n`)
@@ -73,11 +82,12 @@ export function conformanceReporter(options: ConformanceReporterOptions): NamedR
         const { summary } = run
         write(
           `\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} · ${formatMs(run.durationMs)}\n` +
-            `results: ${files.json}\njunit:   ${files.junit}\n`,
+            `results: ${files.json}\njunit:   ${files.junit}\n`
         )
         if (summary.failed > 0) {
           write(paint(31, 'failed checks:\n'))
-          for (const c of run.checks.filter((c) => c.status === 'failed')) write(`  ✖ ${c.name}: ${c.cause}\n`)
+          for (const c of run.checks.filter((c) => c.status === 'failed'))
+            write(`  ✖ ${c.name}: ${c.cause}\n`)
         }
         options.onResults?.(run)
       })

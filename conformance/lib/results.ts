@@ -42,14 +42,24 @@ export type RunResult = {
   checks: CheckResult[]
 }
 
-export function summarize(profile: string, startedAt: Date, finishedAt: Date, checks: CheckResult[]): RunResult {
+export function summarize(
+  profile: string,
+  startedAt: Date,
+  finishedAt: Date,
+  checks: CheckResult[]
+): RunResult {
   const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length
   return {
     profile,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
-    summary: { total: checks.length, passed: count('passed'), failed: count('failed'), skipped: count('skipped') },
+    summary: {
+      total: checks.length,
+      passed: count('passed'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+    },
     checks,
   }
 }
@@ -76,23 +86,34 @@ export function toJUnit(run: RunResult): string {
     .property('profile', run.profile)
     .property('hostname', hostname())
   for (const check of run.checks) {
-    const testCase = suite.testCase().className(`conformance.${run.profile}.${check.block}`).name(check.name).time(check.durationMs / 1000)
+    const testCase = suite
+      .testCase()
+      .className(`conformance.${run.profile}.${check.block}`)
+      .name(check.name)
+      .time(check.durationMs / 1000)
     const out: string[] = []
     if (check.status === 'failed') {
-      testCase.failure(check.cause ?? 'failed', 'ConformanceFailure').stacktrace(cdata([check.cause, check.diagnostics].filter(Boolean).join('\n\n')))
+      testCase
+        .failure(check.cause ?? 'failed', 'ConformanceFailure')
+        .stacktrace(cdata([check.cause, check.diagnostics].filter(Boolean).join('\n\n')))
     } else if (check.status === 'skipped') {
       testCase.skipped()
       out.push(`skipped: ${check.cause ?? 'no reason given'}`)
     }
     for (const c of check.convergence) {
-      out.push(`${c.label}: action→observed ${c.actionToObservedMs} ms, Argo CD done→observed ${c.argoToObservedMs ?? 'n/a'} ms`)
+      out.push(
+        `${c.label}: action→observed ${c.actionToObservedMs} ms, Argo CD done→observed ${c.argoToObservedMs ?? 'n/a'} ms`
+      )
     }
     if (out.length > 0) testCase.standardOutput(cdata(out.join('\n')))
   }
   return report.build() + '\n'
 }
 
-export async function writeReports(dir: string, run: RunResult): Promise<{ json: string; junit: string }> {
+export async function writeReports(
+  dir: string,
+  run: RunResult
+): Promise<{ json: string; junit: string }> {
   await mkdir(dir, { recursive: true })
   const json = join(dir, 'results.json')
   const junit = join(dir, 'junit.xml')

@@ -8,7 +8,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Document, parseDocument } from 'yaml'
-import { commitChange, currentRevision, openGitSource, restoreRevision, revertCommit, type GitSource } from '../../scripts/lib/git-source.ts'
+import {
+  commitChange,
+  currentRevision,
+  openGitSource,
+  restoreRevision,
+  revertCommit,
+  type GitSource,
+} from '../../scripts/lib/git-source.ts'
 import type { GitAccess } from './profile.ts'
 
 export type Source = {
@@ -29,7 +36,12 @@ export type Source = {
 }
 
 export function openSource(git: GitAccess): Source {
-  const src = openGitSource({ bareRepo: git.bareRepo, url: git.url, revision: git.branch, workClone: git.workClone })
+  const src = openGitSource({
+    bareRepo: git.bareRepo,
+    url: git.url,
+    revision: git.branch,
+    workClone: git.workClone,
+  })
   const ledgerPath = join(git.workClone, '.git', 'conformance-restore-point')
   const ledger: Source['ledger'] = {
     path: ledgerPath,
@@ -43,7 +55,8 @@ export function openSource(git: GitAccess): Source {
     commitValues: (valuesFile, message, edit) =>
       commitChange(src, message, (dir) => {
         const path = join(dir, valuesFile)
-        if (!existsSync(path)) throw new Error(`values file ${valuesFile} is missing in the source repository`)
+        if (!existsSync(path))
+          throw new Error(`values file ${valuesFile} is missing in the source repository`)
         const doc = parseDocument(readFileSync(path, 'utf8'))
         edit(doc)
         writeFileSync(path, doc.toString())
@@ -68,7 +81,9 @@ export function openSource(git: GitAccess): Source {
     async restoreInterrupted(log) {
       const leftover = ledger.read()
       if (!leftover) return false
-      log(`restoring the source to ${leftover.slice(0, 7)} (restore point left by an interrupted run)`)
+      log(
+        `restoring the source to ${leftover.slice(0, 7)} (restore point left by an interrupted run)`
+      )
       await restoreRevision(src, leftover)
       ledger.clear()
       return true

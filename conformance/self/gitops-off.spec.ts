@@ -38,7 +38,9 @@ async function withPolicy(app: string, automated: Automated | null, body: () => 
     expect(`${name} has automated=${JSON.stringify(want)}`, async () => {
       const a = await getApplication(kube, ns, name)
       const got = a.spec.syncPolicy?.automated ?? null
-      return JSON.stringify(got) === JSON.stringify(want) ? met() : pending(`${name} automated is ${JSON.stringify(got)}`)
+      return JSON.stringify(got) === JSON.stringify(want)
+        ? met()
+        : pending(`${name} automated is ${JSON.stringify(got)}`)
     }).within(30_000)
   const root = (await waitFor(ctx, noOperationInFlight(profile.rootApp), 60_000)).value
   const rootAutomated = root.spec.syncPolicy?.automated ?? null
@@ -52,26 +54,42 @@ async function withPolicy(app: string, automated: Automated | null, body: () => 
     await body()
   } finally {
     await patchApplication(kube, ns, app, { spec: { syncPolicy: { automated: appAutomated } } })
-    await patchApplication(kube, ns, profile.rootApp, { spec: { syncPolicy: { automated: rootAutomated } } })
+    await patchApplication(kube, ns, profile.rootApp, {
+      spec: { syncPolicy: { automated: rootAutomated } },
+    })
     await expect(`root app ${profile.rootApp} Synced and idle again`, async () => {
       const r = await noOperationInFlight(profile.rootApp).probe(ctx)
       if (r.status !== 'met') return r
-      return r.value.status?.sync?.status === 'Synced' ? met() : pending(`root is ${r.value.status?.sync?.status}`)
+      return r.value.status?.sync?.status === 'Synced'
+        ? met()
+        : pending(`root is ${r.value.status?.sync?.status}`)
     }).within(60_000)
     await policyIs(app, appAutomated)
   }
 }
 
-type Assert = { instanceOf: Function; equal: Function; match: Function; isAtLeast: Function; isBelow: Function; include: Function; isNull: Function }
+type Assert = {
+  instanceOf: Function
+  equal: Function
+  match: Function
+  isAtLeast: Function
+  isBelow: Function
+  include: Function
+  isNull: Function
+}
 
 async function expectFailure(check: Check, cause: RegExp, assert: Assert) {
   const ctx = testContext(shortProfile())
   const startHead = await ctx.source.head()
   const error = await check.run(ctx).then(
     () => null,
-    (e) => e,
+    (e) => e
   )
-  assert.instanceOf(error, ExpectationError, `the check passed although the behaviour is off: ${error}`)
+  assert.instanceOf(
+    error,
+    ExpectationError,
+    `the check passed although the behaviour is off: ${error}`
+  )
   assert.equal(error.kind, 'timeout')
   assert.match(error.reason, cause)
   assert.isAtLeast(error.waitedMs, DEADLINE_MS)
@@ -100,14 +118,22 @@ test.group('Block 7 checks fail when the behaviour is absent', () => {
   test('prune fails when prune is off', async ({ assert }) => {
     const t = currentProfile().gitops.prune
     await withPolicy(t.app, { prune: false, selfHeal: true }, async () => {
-      await expectFailure(prune, new RegExp(`ConfigMap ${t.configMap} still in ${t.namespace}.*prune off`), assert)
+      await expectFailure(
+        prune,
+        new RegExp(`ConfigMap ${t.configMap} still in ${t.namespace}.*prune off`),
+        assert
+      )
     })
   })
 
   test('auto-sync fails when automated sync is off', async ({ assert }) => {
     const t = currentProfile().gitops.autoSync
     await withPolicy(t.app, null, async () => {
-      await expectFailure(autoSync, new RegExp(`want ${t.changed} ready pods.*automated sync OFF`), assert)
+      await expectFailure(
+        autoSync,
+        new RegExp(`want ${t.changed} ready pods.*automated sync OFF`),
+        assert
+      )
     })
   })
 
@@ -120,14 +146,20 @@ test.group('Block 7 checks fail when the behaviour is absent', () => {
 })
 
 test.group('clean state before each mutating check', () => {
-  test('a restore point left by an interrupted run is applied before the next check', async ({ assert }) => {
+  test('a restore point left by an interrupted run is applied before the next check', async ({
+    assert,
+  }) => {
     const ctx = testContext(currentProfile())
     const t = ctx.profile.gitops.autoSync
     const src = ctx.source
     const start = await src.head()
     // an "interrupted run": restore point written, a probe commit pushed, nothing restored
     src.ledger.write(start)
-    const leftover = await src.commitValues(t.valuesFile, 'conformance self-test: interrupted run', (doc) => doc.setIn(t.key, t.changed + 1))
+    const leftover = await src.commitValues(
+      t.valuesFile,
+      'conformance self-test: interrupted run',
+      (doc) => doc.setIn(t.key, t.changed + 1)
+    )
     assert.notEqual(leftover, start)
     try {
       await runGitOpsTest(ctx, { ...autoSync.test, when: async () => undefined })
@@ -141,19 +173,29 @@ test.group('clean state before each mutating check', () => {
     }
   })
 
-  test('a source not at the baseline (and not left by the suite) is refused, naming the file', async ({ assert }) => {
+  test('a source not at the baseline (and not left by the suite) is refused, naming the file', async ({
+    assert,
+  }) => {
     const ctx = testContext(currentProfile())
     const t = ctx.profile.gitops.autoSync
     const src = ctx.source
     const start = await src.head()
-    await src.commitValues(t.valuesFile, 'conformance self-test: foreign change', (doc) => doc.setIn(t.key, t.changed + 1))
+    await src.commitValues(t.valuesFile, 'conformance self-test: foreign change', (doc) =>
+      doc.setIn(t.key, t.changed + 1)
+    )
     try {
-      const error = await runGitOpsTest(ctx, { ...autoSync.test, when: async () => undefined }).then(
+      const error = await runGitOpsTest(ctx, {
+        ...autoSync.test,
+        when: async () => undefined,
+      }).then(
         () => null,
-        (e: Error) => e,
+        (e: Error) => e
       )
       assert.instanceOf(error, Error)
-      assert.include(error!.message, `${t.valuesFile} sets ${t.key.join('.')}=${t.changed + 1}, want ${t.baseline}`)
+      assert.include(
+        error!.message,
+        `${t.valuesFile} sets ${t.key.join('.')}=${t.changed + 1}, want ${t.baseline}`
+      )
     } finally {
       await src.restore(start)
       await runGitOpsTest(ctx, { ...autoSync.test, when: async () => undefined })
@@ -165,8 +207,15 @@ test.group('diagnostics', () => {
   test('collects the Application, events and pods of the target', async ({ assert }) => {
     const ctx = testContext(currentProfile())
     const t = ctx.profile.gitops.autoSync
-    const text = await collectDiagnostics(ctx.kube, { argocdNamespace: ctx.profile.argocdNamespace, app: t.app, namespace: t.workload.namespace })
-    assert.match(text, new RegExp(`Application ${ctx.profile.argocdNamespace}/${t.app}: sync Synced`))
+    const text = await collectDiagnostics(ctx.kube, {
+      argocdNamespace: ctx.profile.argocdNamespace,
+      app: t.app,
+      namespace: t.workload.namespace,
+    })
+    assert.match(
+      text,
+      new RegExp(`Application ${ctx.profile.argocdNamespace}/${t.app}: sync Synced`)
+    )
     assert.match(text, /events \(oldest first\):|events: none/)
     assert.match(text, /pods:\n {2}\S+ phase Running ready True/)
   })

@@ -21,14 +21,30 @@ async function withLoosenedProject(loose: Record<string, unknown>, body: () => P
   const ns = profile.argocdNamespace
   const declared = appProjects(profile.git.url).find((p) => p.metadata.name === PROJECT)!
   const patch = (spec: Record<string, unknown>) =>
-    kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'appprojects', name: PROJECT, body: { spec } }, mergePatch)
+    kube.custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: ns,
+        plural: 'appprojects',
+        name: PROJECT,
+        body: { spec },
+      },
+      mergePatch
+    )
   const fieldsIs = (want: Record<string, unknown>) =>
     expect(`AppProject ${PROJECT} has ${JSON.stringify(want)}`, async () => {
-      const live = (await listProjects(kube, ns)).find((p) => p.metadata.name === PROJECT) as AppProject & { spec: Record<string, unknown> }
-      const off = Object.keys(want).filter((k) => JSON.stringify(live.spec[k] ?? []) !== JSON.stringify(want[k]))
+      const live = (await listProjects(kube, ns)).find(
+        (p) => p.metadata.name === PROJECT
+      ) as AppProject & { spec: Record<string, unknown> }
+      const off = Object.keys(want).filter(
+        (k) => JSON.stringify(live.spec[k] ?? []) !== JSON.stringify(want[k])
+      )
       return off.length === 0 ? met() : pending(`${off.join(', ')} not yet as patched`)
     }).within(10_000)
-  const original = Object.fromEntries(Object.keys(loose).map((k) => [k, (declared.spec as Record<string, unknown>)[k] ?? []]))
+  const original = Object.fromEntries(
+    Object.keys(loose).map((k) => [k, (declared.spec as Record<string, unknown>)[k] ?? []])
+  )
   try {
     await patch(loose)
     await fieldsIs(loose)
@@ -40,25 +56,38 @@ async function withLoosenedProject(loose: Record<string, unknown>, body: () => P
 }
 
 test.group('Block 1 confinement checks fail on a loosened project', () => {
-  test('tenant-apps allowing every cluster-scoped kind: the probe Namespace and ClusterRole get created, the check fails', async ({ assert }) => {
-    await withLoosenedProject({ clusterResourceWhitelist: [{ group: '*', kind: '*' }] }, async () => {
-      const ctx = testContext(currentProfile())
-      const error = await tenantClusterScoped.run(ctx).then(
-        () => null,
-        (e: Error) => e,
-      )
-      assert.isNotNull(error, 'the check passed on a project that lets tenants create cluster-scoped objects')
-      assert.match(error!.message, /let a tenant Application create|synced in project tenant-apps/)
-      assert.notInclude(error!.message, '\n')
-    })
+  test('tenant-apps allowing every cluster-scoped kind: the probe Namespace and ClusterRole get created, the check fails', async ({
+    assert,
+  }) => {
+    await withLoosenedProject(
+      { clusterResourceWhitelist: [{ group: '*', kind: '*' }] },
+      async () => {
+        const ctx = testContext(currentProfile())
+        const error = await tenantClusterScoped.run(ctx).then(
+          () => null,
+          (e: Error) => e
+        )
+        assert.isNotNull(
+          error,
+          'the check passed on a project that lets tenants create cluster-scoped objects'
+        )
+        assert.match(
+          error!.message,
+          /let a tenant Application create|synced in project tenant-apps/
+        )
+        assert.notInclude(error!.message, '\n')
+      }
+    )
   }).timeout(180_000)
 
-  test('tenant-apps allowing any source: the foreign repository is fetched, the check fails', async ({ assert }) => {
+  test('tenant-apps allowing any source: the foreign repository is fetched, the check fails', async ({
+    assert,
+  }) => {
     await withLoosenedProject({ sourceRepos: ['*'] }, async () => {
       const ctx = testContext(currentProfile())
       const error = await tenantForeignSource.run(ctx).then(
         () => null,
-        (e: Error) => e,
+        (e: Error) => e
       )
       assert.isNotNull(error, 'the check passed on a project that accepts any source')
       assert.match(error!.message, /accepted https:\/\/github\.com\/ark-probe-fork/)

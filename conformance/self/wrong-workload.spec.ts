@@ -19,7 +19,12 @@ function pointedAtWrongWorkload(): Profile {
   return {
     ...p,
     deadlines: { ...p.deadlines, answerMs: 3_000 },
-    backend: { ...p.backend, workload: { kind: 'Deployment', namespace: NAMESPACE, name: NAME }, podSelector: `app=${NAME}`, migrations: { kind: 'init-container', container: 'migrate' } },
+    backend: {
+      ...p.backend,
+      workload: { kind: 'Deployment', namespace: NAMESPACE, name: NAME },
+      podSelector: `app=${NAME}`,
+      migrations: { kind: 'init-container', container: 'migrate' },
+    },
   }
 }
 
@@ -36,13 +41,18 @@ test.group('platform checks fail on a wrong workload', (group) => {
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: NAME } },
-          template: { metadata: { labels: { app: NAME } }, spec: { containers: [{ name: 'api', image: 'busybox:1.37.0' }] } },
+          template: {
+            metadata: { labels: { app: NAME } },
+            spec: { containers: [{ name: 'api', image: 'busybox:1.37.0' }] },
+          },
         },
       },
     })
     await expect(`${NAME} has 1 ready pod`, async () => {
       const d = await kube.apps.readNamespacedDeployment({ name: NAME, namespace: NAMESPACE })
-      return d.status?.readyReplicas === 1 ? met() : pending(`${d.status?.readyReplicas ?? 0} ready`)
+      return d.status?.readyReplicas === 1
+        ? met()
+        : pending(`${d.status?.readyReplicas ?? 0} ready`)
     }).within(30_000)
     return async () => {
       await kube.core.deleteNamespace({ name: NAMESPACE })
@@ -58,14 +68,30 @@ test.group('platform checks fail on a wrong workload', (group) => {
     }
   })
 
-  test('Block 12 · backend replicas all ready: a Deployment with 1 ready replica', async ({ assert }) => {
-    const cause = await backendReplicas.run(testContext(pointedAtWrongWorkload())).then(() => null, (e: Error) => e.message)
-    assert.match(cause!, new RegExp(`Deployment ${NAMESPACE}/${NAME}: spec\\.replicas 1, 1/1 pods ready.*; want 2 ready pods`), cause!)
+  test('Block 12 · backend replicas all ready: a Deployment with 1 ready replica', async ({
+    assert,
+  }) => {
+    const cause = await backendReplicas.run(testContext(pointedAtWrongWorkload())).then(
+      () => null,
+      (e: Error) => e.message
+    )
+    assert.match(
+      cause!,
+      new RegExp(
+        `Deployment ${NAMESPACE}/${NAME}: spec\\.replicas 1, 1/1 pods ready.*; want 2 ready pods`
+      ),
+      cause!
+    )
     assert.notInclude(cause!, '\n')
   })
 
-  test('Block 13 · migrations completed before the API: pods without the migration init container', async ({ assert }) => {
-    const cause = await migrations.run(testContext(pointedAtWrongWorkload())).then(() => null, (e: Error) => e.message)
+  test('Block 13 · migrations completed before the API: pods without the migration init container', async ({
+    assert,
+  }) => {
+    const cause = await migrations.run(testContext(pointedAtWrongWorkload())).then(
+      () => null,
+      (e: Error) => e.message
+    )
     assert.match(cause!, new RegExp(`failed: pod ${NAME}-\\S+ has no init container migrate`))
   })
 })

@@ -7,13 +7,15 @@ const failure = (p: Promise<unknown>) =>
     () => {
       throw new Error('the expectation was met, a failure was expected')
     },
-    (e) => e as ExpectationError,
+    (e) => e as ExpectationError
   )
 
 test.group('expectation helper', () => {
   test('retries a pending check until it is met and returns its value', async ({ assert }) => {
     let calls = 0
-    const seen = await expect('counter reaches 3', () => (++calls >= 3 ? met(calls) : pending(`at ${calls}`))).observe(5_000)
+    const seen = await expect('counter reaches 3', () =>
+      ++calls >= 3 ? met(calls) : pending(`at ${calls}`)
+    ).observe(5_000)
     assert.equal(seen.value, 3)
     assert.equal(seen.attempts, 3)
     assert.isBelow(seen.elapsedMs, 500)
@@ -35,7 +37,11 @@ test.group('expectation helper', () => {
   test('a definite contradiction fails at once, long before the deadline', async ({ assert }) => {
     let calls = 0
     const started = Date.now()
-    const error = await failure(expect('contradiction', () => (++calls < 2 ? pending('not yet') : failed('replicas is 7, the spec forbids it'))).within(10_000))
+    const error = await failure(
+      expect('contradiction', () =>
+        ++calls < 2 ? pending('not yet') : failed('replicas is 7, the spec forbids it')
+      ).within(10_000)
+    )
     assert.equal(error.kind, 'contradiction')
     assert.equal(error.message, 'contradiction: failed: replicas is 7, the spec forbids it')
     assert.isBelow(Date.now() - started, 500)
@@ -51,7 +57,7 @@ test.group('expectation helper', () => {
     const error = await failure(
       expect('down', () => {
         throw new Error('connect ECONNREFUSED\n   127.0.0.1:1')
-      }).within(100),
+      }).within(100)
     )
     assert.equal(error.reason, 'connect ECONNREFUSED 127.0.0.1:1')
   })
@@ -66,12 +72,15 @@ test.group('expectation helper', () => {
     // slack for a loaded 2-core machine: timers fire late, never early
     assert.isAtLeast(gaps[0], 9)
     assert.isBelow(gaps[0], 150)
-    for (let i = 1; i < gaps.length; i++) assert.isAtLeast(gaps[i] + 60, gaps[i - 1], `gap ${i} shrank: ${gaps.map(Math.round)}`)
+    for (let i = 1; i < gaps.length; i++)
+      assert.isAtLeast(gaps[i] + 60, gaps[i - 1], `gap ${i} shrank: ${gaps.map(Math.round)}`)
     assert.isBelow(Math.max(...gaps), 1_250)
     assert.isAtLeast(Math.max(...gaps), 900)
   }).timeout(15_000)
 
-  test('the backoff drops to 50 ms when the pending reason changes (the system moved)', async ({ assert }) => {
+  test('the backoff drops to 50 ms when the pending reason changes (the system moved)', async ({
+    assert,
+  }) => {
     const stamps: number[] = []
     await expect('moves once', () => {
       stamps.push(performance.now())
@@ -85,7 +94,9 @@ test.group('expectation helper', () => {
     assert.isBelow(gaps[7], 250)
   }).timeout(15_000)
 
-  test('the last wait is cut to the deadline (no overshoot by a whole backoff step)', async ({ assert }) => {
+  test('the last wait is cut to the deadline (no overshoot by a whole backoff step)', async ({
+    assert,
+  }) => {
     const started = Date.now()
     await expect('never', () => pending('x'))
       .within(1_500)

@@ -13,7 +13,8 @@ const timerWait = /(^|[^.\w])setTimeout\(|timers\/promises|\bsleep\(/m
 /** A repeating timer is no wait, but each one must be named here with its reason. */
 const periodic = /setInterval\(/
 const periodicAllowed: Record<string, string> = {
-  [join('scripts', 'toolchain.ts')]: 'progress heartbeat while a Go build runs; the build itself is awaited',
+  [join('scripts', 'toolchain.ts')]:
+    'progress heartbeat while a Go build runs; the build itself is awaited',
 }
 
 async function sources(dir: string): Promise<string[]> {
@@ -28,7 +29,9 @@ async function sources(dir: string): Promise<string[]> {
 }
 
 test.group('suite hygiene', () => {
-  test('no timer-based waits in conformance/ or scripts/ but the expectation helper', async ({ assert }) => {
+  test('no timer-based waits in conformance/ or scripts/ but the expectation helper', async ({
+    assert,
+  }) => {
     const offenders: string[] = []
     const files = (await Promise.all(trees.map((t) => sources(join(repoRoot, t))))).flat()
     assert.isAbove(files.length, 20) // the walk found the trees

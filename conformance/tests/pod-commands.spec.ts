@@ -12,7 +12,11 @@ import { join } from 'node:path'
 import { psqlCommand, redisPingCommand } from '../lib/data-stores.ts'
 
 function sh(command: string, env: Record<string, string>) {
-  const r = spawnSync('sh', ['-c', command], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 10_000 })
+  const r = spawnSync('sh', ['-c', command], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 10_000,
+  })
   return { status: r.status, out: r.stdout.trim(), err: r.stderr.trim() }
 }
 
@@ -23,7 +27,11 @@ test.group('commands sent into the data store pods (kind profile)', (group) => {
   test('psql command: password from a file, parameters inlined safely', ({ assert }) => {
     const file = join(dir, 'pgpass')
     writeFileSync(file, 'unused-with-trust-auth')
-    const cmd = psqlCommand({ user: 'postgres', database: 'postgres', passwordEnv: 'POSTGRES_PASSWORD' }, "SELECT $1::text || '|' || $2::text", ["o'neil; DROP TABLE x", 'b'])
+    const cmd = psqlCommand(
+      { user: 'postgres', database: 'postgres', passwordEnv: 'POSTGRES_PASSWORD' },
+      "SELECT $1::text || '|' || $2::text",
+      ["o'neil; DROP TABLE x", 'b']
+    )
     const r = sh(cmd, { POSTGRES_PASSWORD_FILE: file })
     assert.equal(r.status, 0, r.err)
     assert.equal(r.out, "o'neil; DROP TABLE x|b")

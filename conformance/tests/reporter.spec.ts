@@ -19,7 +19,9 @@ function runFixture(set: 'all' | 'pass') {
 }
 
 test.group('conformance reporter (a real Japa run of fixture checks)', () => {
-  test('records pass, fail (with cause and diagnostics), contradiction and skip; exits non-zero', ({ assert }) => {
+  test('records pass, fail (with cause and diagnostics), contradiction and skip; exits non-zero', ({
+    assert,
+  }) => {
     const { status, stdout, results, junit } = runFixture('all')
     assert.equal(status, 1, stdout)
     assert.deepEqual(results.summary, { total: 4, passed: 1, failed: 2, skipped: 1 })
@@ -35,7 +37,10 @@ test.group('conformance reporter (a real Japa run of fixture checks)', () => {
 
     const heal = byName['Block 7 · never heals']
     assert.equal(heal.status, 'failed')
-    assert.match(heal.cause!, /^self-heal back to 2: not met within \d+ ms: spec\.replicas is 5, want 2 · automated sync OFF$/)
+    assert.match(
+      heal.cause!,
+      /^self-heal back to 2: not met within \d+ ms: spec\.replicas is 5, want 2 · automated sync OFF$/
+    )
     assert.equal(heal.diagnostics, 'Application backend: sync OutOfSync\nevents: none')
     assert.isBelow(heal.durationMs, 2_000)
 
@@ -51,11 +56,17 @@ test.group('conformance reporter (a real Japa run of fixture checks)', () => {
     assert.include(stdout, '▶ Block 7 · never heals')
     assert.include(stdout, '· restored by hand')
     assert.include(stdout, 'cause: self-heal back to 2: not met within')
-    assert.include(stdout, '− Block 5 · podinfo SKIPPED: remote charts cannot be fetched in this profile')
+    assert.include(
+      stdout,
+      '− Block 5 · podinfo SKIPPED: remote charts cannot be fetched in this profile'
+    )
     assert.include(stdout, '1 passed, 2 failed, 1 skipped of 4')
 
     assert.include(junit, 'tests="4" failures="2" errors="0" skipped="1"')
-    assert.match(junit, /<skipped\/>\s*<system-out><!\[CDATA\[skipped: remote charts cannot be fetched in this profile\]\]><\/system-out>/)
+    assert.match(
+      junit,
+      /<skipped\/>\s*<system-out><!\[CDATA\[skipped: remote charts cannot be fetched in this profile\]\]><\/system-out>/
+    )
   })
 
   test('exits 0 when nothing failed', ({ assert }) => {

@@ -16,40 +16,58 @@ type Row = { block: string; line: string; proof: string }
 
 export function roadmapRows(markdown: string): Row[] {
   const start = markdown.indexOf('## The roadmap, line by line')
-  if (start < 0) throw new Error('docs/conformance.md has no "## The roadmap, line by line" section')
+  if (start < 0)
+    throw new Error('docs/conformance.md has no "## The roadmap, line by line" section')
   const end = markdown.indexOf('\n## ', start + 1)
   return markdown
     .slice(start, end < 0 ? undefined : end)
     .split('\n')
     .filter((l) => l.startsWith('| ') && !l.startsWith('| block ') && !/^\|\s*-/.test(l))
     .map((l) => {
-      const cells = l.slice(1, -1).split(' | ').map((c) => c.trim())
+      const cells = l
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim())
       return { block: cells[0], line: cells[1], proof: cells.slice(2).join(' | ') }
     })
 }
 
 /** What is wrong with the table, one line per problem. */
-export function tableProblems(rows: Row[], titles: string[], exists: (path: string) => boolean): string[] {
+export function tableProblems(
+  rows: Row[],
+  titles: string[],
+  exists: (path: string) => boolean
+): string[] {
   const problems: string[] = []
   const named = new Set<string>()
   for (const row of rows) {
     const where = `row "${row.block} | ${row.line}"`
-    if (!isRoadmapBlock(Number(row.block)) && !['Phase 1a checklist', 'Phase 1b checklist', 'final criteria'].includes(row.block)) problems.push(`${where}: "${row.block}" is not a roadmap block (1–16) or checklist`)
+    if (
+      !isRoadmapBlock(Number(row.block)) &&
+      !['Phase 1a checklist', 'Phase 1b checklist', 'final criteria'].includes(row.block)
+    )
+      problems.push(`${where}: "${row.block}" is not a roadmap block (1–16) or checklist`)
     const quoted = [...row.proof.matchAll(/`([^`]+)`/g)].map((m) => m[1])
     const checks = quoted.filter((q) => /^Block \d+ · /.test(q))
     for (const c of checks) {
       named.add(c)
-      if (!titles.includes(c)) problems.push(`${where}: names the check "${c}", which does not exist`)
+      if (!titles.includes(c))
+        problems.push(`${where}: names the check "${c}", which does not exist`)
     }
     if (/covered by/.test(row.proof)) {
       const paths = quoted.filter((q) => !/^Block \d+ · /.test(q) && /\//.test(q))
       if (paths.length === 0) problems.push(`${where}: "covered by" names no test path`)
-      for (const p of paths) if (!exists(p)) problems.push(`${where}: names ${p}, which does not exist`)
+      for (const p of paths)
+        if (!exists(p)) problems.push(`${where}: names ${p}, which does not exist`)
     }
     const reasoned = /^(not a cluster check|out of scope): \S/.test(row.proof)
-    if (checks.length === 0 && !/covered by/.test(row.proof) && !reasoned) problems.push(`${where}: says neither a check, "covered by <test>", nor "not a cluster check: <reason>" / "out of scope: <reason>"`)
+    if (checks.length === 0 && !/covered by/.test(row.proof) && !reasoned)
+      problems.push(
+        `${where}: says neither a check, "covered by <test>", nor "not a cluster check: <reason>" / "out of scope: <reason>"`
+      )
   }
-  for (const t of titles) if (!named.has(t)) problems.push(`the check "${t}" proves no row of the roadmap table`)
+  for (const t of titles)
+    if (!named.has(t)) problems.push(`the check "${t}" proves no row of the roadmap table`)
   return problems
 }
 
@@ -61,16 +79,23 @@ test.group('roadmap table (docs/conformance.md)', () => {
   test('every check is in one of the roadmap blocks 1–16, with a unique title', ({ assert }) => {
     assert.deepEqual(allChecks.filter((c) => !isRoadmapBlock(c.block)).map(titleOf), [])
     assert.equal(new Set(titles).size, titles.length)
-    assert.throws(() => check({ block: 17 as 7, name: 'x', timeout: 1, run: async () => undefined }), /block 17 is not one of the roadmap's blocks 1–16/)
+    assert.throws(
+      () => check({ block: 17 as 7, name: 'x', timeout: 1, run: async () => undefined }),
+      /block 17 is not one of the roadmap's blocks 1–16/
+    )
   })
 
-  test('every row names an existing check or test, or gives the reason; every check proves a row', ({ assert }) => {
+  test('every row names an existing check or test, or gives the reason; every check proves a row', ({
+    assert,
+  }) => {
     const rows = roadmapRows(markdown)
     assert.isAbove(rows.length, 150)
     assert.deepEqual(tableProblems(rows, titles, exists), [])
   })
 
-  test('the table check notices a missing check, a missing test file, a row without proof and an unlisted check', ({ assert }) => {
+  test('the table check notices a missing check, a missing test file, a row without proof and an unlisted check', ({
+    assert,
+  }) => {
     const rows: Row[] = [
       { block: '7', line: 'x', proof: '`Block 7 · teleport`' },
       { block: '10', line: 'y', proof: 'covered by `tests/repo/nowhere.spec.ts`' },

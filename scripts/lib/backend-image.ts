@@ -15,9 +15,17 @@ export type BackendImage =
   | { source: 'registry'; image: string; repository: string; tag: string; digest: string }
   | { source: 'local'; image: string; repository: string; tag: string }
 
-export function backendImagePlan(defaults: { image: { repository: string; tag: string } }, profileValues: { image?: ImageValues } | null): BackendImage {
-  const { repository, tag, digest } = { ...defaults.image, ...(profileValues?.image ?? {}) } as Required<ImageValues>
-  return digest ? { source: 'registry', image: `${repository}:${tag}@${digest}`, repository, tag, digest } : { source: 'local', image: `${repository}:${tag}`, repository, tag }
+export function backendImagePlan(
+  defaults: { image: { repository: string; tag: string } },
+  profileValues: { image?: ImageValues } | null
+): BackendImage {
+  const { repository, tag, digest } = {
+    ...defaults.image,
+    ...(profileValues?.image ?? {}),
+  } as Required<ImageValues>
+  return digest
+    ? { source: 'registry', image: `${repository}:${tag}@${digest}`, repository, tag, digest }
+    : { source: 'local', image: `${repository}:${tag}`, repository, tag }
 }
 
 /** The backend image of a checkout (root) for a profile's values file (repo-relative). */

@@ -14,14 +14,20 @@ const ARGS = ['--sort-values-order', 'file', '--log-level', 'error']
 
 /** The README helm-docs renders for the chart folder `chartDir` (not written anywhere). */
 export function renderChartReadme(chartDir: string): string {
-  return execFileSync(toolPath('helm-docs'), ['--chart-search-root', chartDir, '--dry-run', ...ARGS], {
-    encoding: 'utf8',
-  })
+  return execFileSync(
+    toolPath('helm-docs'),
+    ['--chart-search-root', chartDir, '--dry-run', ...ARGS],
+    {
+      encoding: 'utf8',
+    }
+  )
 }
 
 /** Writes the chart's README.md. */
 export function writeChartReadme(chartDir: string): void {
-  execFileSync(toolPath('helm-docs'), ['--chart-search-root', chartDir, ...ARGS], { stdio: 'inherit' })
+  execFileSync(toolPath('helm-docs'), ['--chart-search-root', chartDir, ...ARGS], {
+    stdio: 'inherit',
+  })
 }
 
 /** Keys of the rendered values table that have no description (a value without a `# --` comment). */
@@ -29,7 +35,9 @@ export function undescribedValues(readme: string): string[] {
   return readme
     .split('\n')
     .map((line) => line.split('|').map((cell) => cell.trim()))
-    .filter((cells) => cells.length === 6 && cells[1] && cells[1] !== 'Key' && !/^-+$/.test(cells[1]))
+    .filter(
+      (cells) => cells.length === 6 && cells[1] && cells[1] !== 'Key' && !/^-+$/.test(cells[1])
+    )
     .filter((cells) => cells[4] === '')
     .map((cells) => cells[1])
 }

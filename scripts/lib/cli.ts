@@ -9,14 +9,21 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
-  if (config.strict === false) throw new Error('parseCommandLine is strict: unknown options are errors')
+export function parseCommandLine<T extends ParseArgsConfig>(
+  config: T,
+  usage: string
+): ReturnType<typeof parseArgs<T>> {
+  if (config.strict === false)
+    throw new Error('parseCommandLine is strict: unknown options are errors')
   try {
     return parseArgs(config)
   } catch (error) {
     const e = error as { code?: string; message: string }
     // node's hint about '--' after an unknown option only confuses here: keep the first sentence
-    if (e.code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${e.message.replace(/\. To specify a positional argument[\s\S]*$/, '')}\n${usage}`)
+    if (e.code?.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError(
+        `${e.message.replace(/\. To specify a positional argument[\s\S]*$/, '')}\n${usage}`
+      )
     throw error
   }
 }

@@ -68,7 +68,10 @@ export type Expectation<T> = {
 }
 
 export function expect<T>(what: string, probe: Probe<T>): Expectation<T> {
-  const observe = async (timeoutMs: number, options: WithinOptions = {}): Promise<Observation<T>> => {
+  const observe = async (
+    timeoutMs: number,
+    options: WithinOptions = {}
+  ): Promise<Observation<T>> => {
     const minDelay = options.minDelayMs ?? 10
     const maxDelay = options.maxDelayMs ?? 1000
     const started = Date.now()
@@ -112,7 +115,12 @@ export function expect<T>(what: string, probe: Probe<T>): Expectation<T> {
 
 /** One line for any thrown thing; Kubernetes ApiExceptions carry whole bodies, keep their message only. */
 export function describeError(error: unknown): string {
-  const e = error as { code?: unknown; body?: unknown; message?: unknown; cause?: { code?: unknown } }
+  const e = error as {
+    code?: unknown
+    body?: unknown
+    message?: unknown
+    cause?: { code?: unknown }
+  }
   if (typeof e?.code === 'number' && e.body !== undefined) {
     let message = ''
     try {
@@ -129,7 +137,8 @@ export function describeError(error: unknown): string {
   let code = ''
   for (let depth = 0; cause && depth < 4 && !code; depth++) {
     const c = cause as { code?: unknown; cause?: unknown; message?: unknown }
-    if (typeof c.code === 'string') code = ` (${c.code}${typeof c.message === 'string' && !c.message.includes(c.code) ? ` ${c.message}` : ''})`
+    if (typeof c.code === 'string')
+      code = ` (${c.code}${typeof c.message === 'string' && !c.message.includes(c.code) ? ` ${c.message}` : ''})`
     else if (!c.cause && typeof c.message === 'string') code = ` (${c.message})`
     cause = c.cause
   }

@@ -35,13 +35,23 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   try {
     const { stdout } = await run(
       'git',
-      ['-c', 'commit.gpgsign=false', '-c', 'user.name=agent-ready-k8s', '-c', 'user.email=agent-ready-k8s@localhost', ...args],
-      { cwd, maxBuffer: 64 * 1024 * 1024 },
+      [
+        '-c',
+        'commit.gpgsign=false',
+        '-c',
+        'user.name=agent-ready-k8s',
+        '-c',
+        'user.email=agent-ready-k8s@localhost',
+        ...args,
+      ],
+      { cwd, maxBuffer: 64 * 1024 * 1024 }
     )
     return stdout.trim()
   } catch (e) {
     const err = e as Error & { stderr?: string }
-    throw new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${err.stderr?.trim() || err.message}`)
+    throw new Error(
+      `git ${args.join(' ')} (in ${cwd}) failed: ${err.stderr?.trim() || err.message}`
+    )
   }
 }
 
@@ -49,7 +59,10 @@ export function openGitSource(fields: GitSource): GitSource {
   return { ...fields }
 }
 
-export async function ensureGitSource(dir: string, opts: { branch?: string } = {}): Promise<GitSource> {
+export async function ensureGitSource(
+  dir: string,
+  opts: { branch?: string } = {}
+): Promise<GitSource> {
   const branch = opts.branch ?? 'main'
   // Named like the project: the AppProjects allow file:///**/agent-ready-k8s and git://**/agent-ready-k8s.
   const bareRepo = join(dir, 'agent-ready-k8s')
@@ -63,7 +76,12 @@ export async function ensureGitSource(dir: string, opts: { branch?: string } = {
     await git(dir, 'clone', '--quiet', bareRepo, workClone)
     await git(workClone, 'checkout', '--quiet', '-B', branch)
   }
-  const src: GitSource = { bareRepo, url: pathToFileURL(bareRepo).href, revision: branch, workClone }
+  const src: GitSource = {
+    bareRepo,
+    url: pathToFileURL(bareRepo).href,
+    revision: branch,
+    workClone,
+  }
   await snapshotCheckout(src, 'snapshot of the checkout')
   return src
 }
@@ -84,7 +102,7 @@ async function commitAndPush(src: GitSource, message: string): Promise<string> {
   const changed = await git(src.workClone, 'status', '--porcelain')
   const hasHead = await git(src.workClone, 'rev-parse', '--verify', '--quiet', 'HEAD').then(
     () => true,
-    () => false,
+    () => false
   )
   if (changed || !hasHead) {
     await git(src.workClone, 'commit', '--quiet', '--allow-empty', '-m', message)
@@ -93,11 +111,24 @@ async function commitAndPush(src: GitSource, message: string): Promise<string> {
   return headRevision(src)
 }
 
-export async function snapshotCheckout(src: GitSource, message = 'snapshot of the checkout'): Promise<string> {
+export async function snapshotCheckout(
+  src: GitSource,
+  message = 'snapshot of the checkout'
+): Promise<string> {
   await syncClone(src)
-  for (const folder of sourceFolders) rmSync(join(src.workClone, folder), { recursive: true, force: true })
+  for (const folder of sourceFolders)
+    rmSync(join(src.workClone, folder), { recursive: true, force: true })
   // Tracked + untracked files, minus what .gitignore excludes, exactly as they are on disk now.
-  const listed = await git(repoRoot, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...sourceFolders)
+  const listed = await git(
+    repoRoot,
+    'ls-files',
+    '-z',
+    '--cached',
+    '--others',
+    '--exclude-standard',
+    '--',
+    ...sourceFolders
+  )
   for (const rel of listed.split('\0').filter(Boolean)) {
     const from = join(repoRoot, rel)
     if (!existsSync(from)) continue // deleted in the working tree
@@ -107,7 +138,11 @@ export async function snapshotCheckout(src: GitSource, message = 'snapshot of th
   return commitAndPush(src, message)
 }
 
-export async function commitChange(src: GitSource, message: string, edit: (workDir: string) => void | Promise<void>): Promise<string> {
+export async function commitChange(
+  src: GitSource,
+  message: string,
+  edit: (workDir: string) => void | Promise<void>
+): Promise<string> {
   await syncClone(src)
   await edit(src.workClone)
   return commitAndPush(src, message)
@@ -124,7 +159,14 @@ export async function restoreRevision(src: GitSource, sha: string): Promise<void
   await syncClone(src)
   const full = await git(src.workClone, 'rev-parse', '--verify', `${sha}^{commit}`)
   if ((await headRevision(src)) === full) return
-  await git(src.workClone, 'push', '--quiet', '--force', 'origin', `${full}:refs/heads/${src.revision}`)
+  await git(
+    src.workClone,
+    'push',
+    '--quiet',
+    '--force',
+    'origin',
+    `${full}:refs/heads/${src.revision}`
+  )
   await syncClone(src)
 }
 

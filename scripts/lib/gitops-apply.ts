@@ -18,7 +18,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+} from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml'
 import { expect, failed, met, pending, type ExpectationError, type Outcome } from './expect.ts'
 import { repoRoot } from './local-state.ts'
@@ -45,10 +51,19 @@ async function serverSideApply(kc: KubeConfig, objects: KubernetesObject[]): Pro
   const client = KubernetesObjectApi.makeApiClient(kc)
   for (const obj of objects) {
     try {
-      await client.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)
+      await client.patch(
+        obj,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply
+      )
     } catch (e) {
       const body = (e as { body?: unknown }).body
-      throw new Error(`applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${typeof body === 'string' ? body : (e as Error).message}`)
+      throw new Error(
+        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${typeof body === 'string' ? body : (e as Error).message}`
+      )
     }
   }
 }
@@ -60,23 +75,36 @@ function yamlObjects(file: string): KubernetesObject[] {
 }
 
 type RootApp = KubernetesObject & {
-  spec: { source: { repoURL: string; targetRevision: string; helm?: { parameters?: { name: string; value: string; forceString?: boolean }[] } } }
+  spec: {
+    source: {
+      repoURL: string
+      targetRevision: string
+      helm?: { parameters?: { name: string; value: string; forceString?: boolean }[] }
+    }
+  }
 }
 
 /** The root Application with the one source setting and the profile filled in. */
-export function rootApplication(opts: { repoURL: string; revision: string; profile: string }): RootApp {
+export function rootApplication(opts: {
+  repoURL: string
+  revision: string
+  profile: string
+}): RootApp {
   const [root] = yamlObjects(join(repoRoot, 'gitops', 'bootstrap', 'root-app.yaml')) as RootApp[]
   if (!root) throw new Error('gitops/bootstrap/root-app.yaml holds no Application')
   root.spec.source.repoURL = opts.repoURL
   root.spec.source.targetRevision = opts.revision
-  const params = (root.spec.source.helm ??= {}).parameters ??= []
+  const params = ((root.spec.source.helm ??= {}).parameters ??= [])
   const profile = params.find((p) => p.name === 'profile')
   if (profile) profile.value = opts.profile
   else params.push({ name: 'profile', value: opts.profile })
   return root
 }
 
-export type AppProjectObject = KubernetesObject & { metadata: { name: string }; spec: { sourceRepos?: string[] } & Record<string, unknown> }
+export type AppProjectObject = KubernetesObject & {
+  metadata: { name: string }
+  spec: { sourceRepos?: string[] } & Record<string, unknown>
+}
 
 /** How gitops/projects name this repository: only root-app.yaml names it (the one source setting). */
 export const SOURCE_REPO_PLACEHOLDER = '$SOURCE_REPO_URL'
@@ -91,17 +119,30 @@ export function appProjects(repoURL: string, root = repoRoot): AppProjectObject[
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .flatMap((f) => yamlObjects(join(dir, f)) as AppProjectObject[])
-    .map((p) => ({ ...p, spec: { ...p.spec, sourceRepos: p.spec.sourceRepos?.map((r) => (r === SOURCE_REPO_PLACEHOLDER ? repoURL : r)) } }))
+    .map((p) => ({
+      ...p,
+      spec: {
+        ...p.spec,
+        sourceRepos: p.spec.sourceRepos?.map((r) => (r === SOURCE_REPO_PLACEHOLDER ? repoURL : r)),
+      },
+    }))
 }
 
-export async function applyGitops(opts: { kubeconfig: string; repoURL: string; revision: string; profile: string }): Promise<void> {
+export async function applyGitops(opts: {
+  kubeconfig: string
+  repoURL: string
+  revision: string
+  profile: string
+}): Promise<void> {
   const kc = kubeConfigFrom(opts.kubeconfig)
   await serverSideApply(kc, appProjects(opts.repoURL))
   await serverSideApply(kc, [rootApplication(opts)])
 }
 
 export function expectedApplications(profile: string): string[] {
-  const values = parse(readFileSync(join(repoRoot, 'gitops', 'apps', 'values.yaml'), 'utf8')) as { profiles?: Record<string, string[]> }
+  const values = parse(readFileSync(join(repoRoot, 'gitops', 'apps', 'values.yaml'), 'utf8')) as {
+    profiles?: Record<string, string[]>
+  }
   const apps = values.profiles?.[profile]
   if (!apps) throw new Error(`gitops/apps/values.yaml has no profile "${profile}"`)
   return ['root', ...apps]
@@ -118,7 +159,12 @@ type Application = KubernetesObject & {
 
 export async function applicationStatuses(kubeconfig: string): Promise<AppStatus[]> {
   const api = kubeConfigFrom(kubeconfig).makeApiClient(CustomObjectsApi)
-  const list = (await api.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: argocdNamespace, plural: 'applications' })) as {
+  const list = (await api.listNamespacedCustomObject({
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    namespace: argocdNamespace,
+    plural: 'applications',
+  })) as {
     items: Application[]
   }
   return list.items.map((a) => ({
@@ -126,9 +172,14 @@ export async function applicationStatuses(kubeconfig: string): Promise<AppStatus
     sync: a.status?.sync?.status ?? 'Unknown',
     health: a.status?.health?.status ?? 'Unknown',
     operation: a.status?.operationState?.phase,
-    message: [a.status?.conditions?.map((c) => `${c.type}: ${c.message}`).join('; '), a.status?.operationState?.phase === 'Failed' ? a.status.operationState.message : undefined, a.status?.health?.message]
-      .filter(Boolean)
-      .join(' | ') || undefined,
+    message:
+      [
+        a.status?.conditions?.map((c) => `${c.type}: ${c.message}`).join('; '),
+        a.status?.operationState?.phase === 'Failed' ? a.status.operationState.message : undefined,
+        a.status?.health?.message,
+      ]
+        .filter(Boolean)
+        .join(' | ') || undefined,
   }))
 }
 
@@ -161,15 +212,20 @@ export async function waitForApplications(opts: {
       say(`    applications: ${joined}`)
       lastLine = joined
     }
-    const ready = opts.names.every((n) => byName.get(n)?.sync === 'Synced' && byName.get(n)?.health === 'Healthy')
+    const ready = opts.names.every(
+      (n) => byName.get(n)?.sync === 'Synced' && byName.get(n)?.health === 'Healthy'
+    )
     if (ready) return met(opts.names.map((n) => byName.get(n)!))
     for (const s of statuses) {
       const err = s.message && /Error:/.test(s.message) ? s.message : undefined
       const seen = errorSince.get(s.name)
       if (!err) errorSince.delete(s.name)
-      else if (!seen || seen.message !== err) errorSince.set(s.name, { message: err, since: Date.now() })
+      else if (!seen || seen.message !== err)
+        errorSince.set(s.name, { message: err, since: Date.now() })
       else if (Date.now() - seen.since > (opts.errorGraceMs ?? 45_000)) {
-        return failed(`Application ${s.name} is stuck (${s.sync}/${s.health}) for ${Math.round((Date.now() - seen.since) / 1000)} s: ${err}`)
+        return failed(
+          `Application ${s.name} is stuck (${s.sync}/${s.health}) for ${Math.round((Date.now() - seen.since) / 1000)} s: ${err}`
+        )
       }
     }
     const causes = opts.names

@@ -21,8 +21,10 @@ export function pinnedModuleDir(module: string, version: string): Promise<string
     }).then(
       ({ stdout }) => JSON.parse(stdout).Dir as string,
       (e) => {
-        throw new Error(`go mod download of ${key} failed (needs Go and the module proxy): ${(e as { stderr?: string }).stderr ?? e}`)
-      },
+        throw new Error(
+          `go mod download of ${key} failed (needs Go and the module proxy): ${(e as { stderr?: string }).stderr ?? e}`
+        )
+      }
     )
     dirs.set(key, dir)
   }

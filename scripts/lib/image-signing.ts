@@ -20,7 +20,13 @@ import { TrustedRoot } from '@sigstore/protobuf-specs'
 import { getTrustedRoot } from '@sigstore/tuf'
 import { toSignedEntity, toTrustMaterial, Verifier, type Signer } from '@sigstore/verify'
 import { attest } from 'sigstore'
-import { parseImageRef, RegistryClient, registryCredentials, type Descriptor, type ImageRef } from './oci-registry.ts'
+import {
+  parseImageRef,
+  RegistryClient,
+  registryCredentials,
+  type Descriptor,
+  type ImageRef,
+} from './oci-registry.ts'
 import { SupplyChainError, type SupplyChainErrorCode } from './supply-chain-error.ts'
 
 export const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev'
@@ -39,7 +45,10 @@ export function tokenClaims(token: string): Record<string, unknown> {
   try {
     return JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8'))
   } catch {
-    throw new SupplyChainError('NO_OIDC_TOKEN', 'the OIDC token is not a JWT (expected header.payload.signature)')
+    throw new SupplyChainError(
+      'NO_OIDC_TOKEN',
+      'the OIDC token is not a JWT (expected header.payload.signature)'
+    )
   }
 }
 
@@ -58,14 +67,19 @@ export async function oidcToken(env: NodeJS.ProcessEnv = process.env): Promise<s
     throw new SupplyChainError(
       'NO_OIDC_TOKEN',
       'no OIDC token available: in GitHub Actions give the job `permissions: id-token: write` ' +
-        '(ACTIONS_ID_TOKEN_REQUEST_URL is unset); elsewhere export SIGSTORE_ID_TOKEN',
+        '(ACTIONS_ID_TOKEN_REQUEST_URL is unset); elsewhere export SIGSTORE_ID_TOKEN'
     )
   }
   const request = new URL(url)
   request.searchParams.set('audience', 'sigstore')
-  const response = await fetch(request, { headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' } })
+  const response = await fetch(request, {
+    headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' },
+  })
   if (!response.ok) {
-    throw new SupplyChainError('NO_OIDC_TOKEN', `GitHub Actions refused an OIDC token: HTTP ${response.status}`)
+    throw new SupplyChainError(
+      'NO_OIDC_TOKEN',
+      `GitHub Actions refused an OIDC token: HTTP ${response.status}`
+    )
   }
   const { value } = (await response.json()) as { value?: string }
   if (!value) throw new SupplyChainError('NO_OIDC_TOKEN', 'GitHub Actions returned no OIDC token')
@@ -84,7 +98,14 @@ export type SignOptions = {
   log?: (line: string) => void
 }
 
-export type SignResult = { image: string; digest: string; bundleDigest: string; identity: string; issuer: string; logIndex: string }
+export type SignResult = {
+  image: string
+  digest: string
+  bundleDigest: string
+  identity: string
+  issuer: string
+  logIndex: string
+}
 
 /** The statement an image signature signs: "this digest of this repository". */
 export function imageStatement(ref: ImageRef, digest: string): Buffer {
@@ -101,7 +122,10 @@ export async function signImage(options: SignOptions): Promise<SignResult> {
   const log = options.log ?? (() => {})
   const ref = parseImageRef(options.image)
   if (!ref.digest) {
-    throw new SupplyChainError('USAGE', `sign a digest, not a tag: "${options.image}" (a tag can move between resolving and signing)`)
+    throw new SupplyChainError(
+      'USAGE',
+      `sign a digest, not a tag: "${options.image}" (a tag can move between resolving and signing)`
+    )
   }
   const token = await oidcToken(options.env)
   const claims = tokenClaims(token)
@@ -121,7 +145,9 @@ export async function signImage(options: SignOptions): Promise<SignResult> {
       identityProvider: { getToken: async () => token },
     })
   } catch (error) {
-    throw new SupplyChainError('SIGNING_FAILED', `keyless signing failed: ${describe(error)}`, { cause: error })
+    throw new SupplyChainError('SIGNING_FAILED', `keyless signing failed: ${describe(error)}`, {
+      cause: error,
+    })
   }
   const signer = certificateIdentity(bundle)
   const logIndex = bundle.verificationMaterial.tlogEntries[0]?.logIndex ?? '?'
@@ -137,13 +163,26 @@ export async function signImage(options: SignOptions): Promise<SignResult> {
       imageName: ref.name,
       imageDigest: manifest.digest,
       credentials: credentials as { username: string; password: string },
-      annotations: { 'dev.sigstore.bundle.content': 'dsse-envelope', 'dev.sigstore.bundle.predicateType': SIGN_PREDICATE_TYPE },
+      annotations: {
+        'dev.sigstore.bundle.content': 'dsse-envelope',
+        'dev.sigstore.bundle.predicateType': SIGN_PREDICATE_TYPE,
+      },
     })
   } catch (error) {
-    throw new SupplyChainError('REGISTRY_ERROR', `attaching the bundle to ${ref.name} failed: ${describe(error)}`, { cause: error })
+    throw new SupplyChainError(
+      'REGISTRY_ERROR',
+      `attaching the bundle to ${ref.name} failed: ${describe(error)}`,
+      { cause: error }
+    )
   }
   log(`bundle attached to ${ref.name}@${manifest.digest} as referrer ${attached.digest}`)
-  return { image: ref.name, digest: manifest.digest, bundleDigest: attached.digest, ...signer, logIndex }
+  return {
+    image: ref.name,
+    digest: manifest.digest,
+    bundleDigest: attached.digest,
+    ...signer,
+    logIndex,
+  }
 }
 
 /** The SAN and issuer the certificate in a bundle carries (read, not trusted). */
@@ -151,8 +190,10 @@ function certificateIdentity(bundle: SerializedBundle): { identity: string; issu
   const entity = toSignedEntity(bundleFromJSON(bundle))
   if (entity.key.$case !== 'certificate') return { identity: '?', issuer: '?' }
   const cert = entity.key.certificate
-  const issuer = cert.extension('1.3.6.1.4.1.57264.1.8')?.valueObj.subs?.[0]?.value.toString('ascii') ??
-    cert.extension('1.3.6.1.4.1.57264.1.1')?.value.toString('ascii') ?? '?'
+  const issuer =
+    cert.extension('1.3.6.1.4.1.57264.1.8')?.valueObj.subs?.[0]?.value.toString('ascii') ??
+    cert.extension('1.3.6.1.4.1.57264.1.1')?.value.toString('ascii') ??
+    '?'
   return { identity: cert.subjectAltName ?? '?', issuer }
 }
 
@@ -171,14 +212,26 @@ export type VerifyOptions = {
   log?: (line: string) => void
 }
 
-export type VerifyResult = { image: string; digest: string; bundleDigest: string; identity: string; issuer: string; logIndex: string; integratedTime: string }
+export type VerifyResult = {
+  image: string
+  digest: string
+  bundleDigest: string
+  identity: string
+  issuer: string
+  logIndex: string
+  integratedTime: string
+}
 
-type Verdict = { ok: true; result: VerifyResult } | { ok: false; bundleDigest: string; error: SupplyChainError }
+type Verdict =
+  { ok: true; result: VerifyResult } | { ok: false; bundleDigest: string; error: SupplyChainError }
 
 export async function verifyImage(options: VerifyOptions): Promise<VerifyResult> {
   const log = options.log ?? (() => {})
   if (!options.expected.identity && !options.expected.identityRegExp) {
-    throw new SupplyChainError('USAGE', 'say whose signature to accept: --certificate-identity (or --certificate-identity-regexp)')
+    throw new SupplyChainError(
+      'USAGE',
+      'say whose signature to accept: --certificate-identity (or --certificate-identity-regexp)'
+    )
   }
   const ref = parseImageRef(options.image)
   const client = new RegistryClient(ref, registryCredentials(ref))
@@ -187,23 +240,38 @@ export async function verifyImage(options: VerifyOptions): Promise<VerifyResult>
 
   const referrers = (await client.referrers(manifest.digest)).filter(isBundleDescriptor)
   if (referrers.length === 0) {
-    throw new SupplyChainError('NO_SIGNATURE', `no Sigstore bundle is attached to ${ref.name}@${manifest.digest} (the image is not signed)`)
+    throw new SupplyChainError(
+      'NO_SIGNATURE',
+      `no Sigstore bundle is attached to ${ref.name}@${manifest.digest} (the image is not signed)`
+    )
   }
   log(`${referrers.length} Sigstore bundle(s) attached to ${ref.name}@${manifest.digest}`)
   const verifier = new Verifier(toTrustMaterial(await trustedRoot(options.trustedRootPath)))
 
   const verdicts: Verdict[] = []
   for (const descriptor of referrers) {
-    const verdict = await verifyReferrer(client, descriptor, manifest.digest, options.expected, verifier)
+    const verdict = await verifyReferrer(
+      client,
+      descriptor,
+      manifest.digest,
+      options.expected,
+      verifier
+    )
     if (verdict.ok) return verdict.result
     log(`bundle ${descriptor.digest} rejected: [${verdict.error.code}] ${verdict.error.message}`)
     verdicts.push(verdict)
   }
   const failures = verdicts.filter((v): v is Extract<Verdict, { ok: false }> => !v.ok)
   const codes = new Set(failures.map((f) => f.error.code))
-  const code: SupplyChainErrorCode = codes.size === 1 ? failures[0].error.code : 'NO_VALID_SIGNATURE'
-  const reasons = failures.map((f) => (failures.length === 1 ? f.error.message : `bundle ${f.bundleDigest}: ${f.error.message}`))
-  throw new SupplyChainError(code, `${ref.name}@${manifest.digest} has no acceptable signature: ${reasons.join('; ')}`)
+  const code: SupplyChainErrorCode =
+    codes.size === 1 ? failures[0].error.code : 'NO_VALID_SIGNATURE'
+  const reasons = failures.map((f) =>
+    failures.length === 1 ? f.error.message : `bundle ${f.bundleDigest}: ${f.error.message}`
+  )
+  throw new SupplyChainError(
+    code,
+    `${ref.name}@${manifest.digest} has no acceptable signature: ${reasons.join('; ')}`
+  )
 }
 
 function isBundleDescriptor(descriptor: Descriptor): boolean {
@@ -215,20 +283,29 @@ async function verifyReferrer(
   descriptor: Descriptor,
   digest: string,
   expected: ExpectedIdentity,
-  verifier: Verifier,
+  verifier: Verifier
 ): Promise<Verdict> {
   try {
     const manifest = await client.manifest(descriptor.digest)
     const layer = (manifest.json.layers ?? [])[0] as Descriptor | undefined
     if (!layer || !BUNDLE_MEDIA_TYPE.test(layer.mediaType)) {
-      throw new SupplyChainError('INVALID_SIGNATURE', `referrer ${descriptor.digest} holds no Sigstore bundle layer`)
+      throw new SupplyChainError(
+        'INVALID_SIGNATURE',
+        `referrer ${descriptor.digest} holds no Sigstore bundle layer`
+      )
     }
     if (manifest.json.subject?.digest !== digest) {
-      throw new SupplyChainError('DIGEST_MISMATCH', `referrer ${descriptor.digest} is attached to ${manifest.json.subject?.digest}, not ${digest}`)
+      throw new SupplyChainError(
+        'DIGEST_MISMATCH',
+        `referrer ${descriptor.digest} is attached to ${manifest.json.subject?.digest}, not ${digest}`
+      )
     }
     const bytes = await client.blob(layer.digest)
     const result = verifyBundle(bytes, digest, expected, verifier)
-    return { ok: true, result: { image: client.ref.name, digest, bundleDigest: descriptor.digest, ...result } }
+    return {
+      ok: true,
+      result: { image: client.ref.name, digest, bundleDigest: descriptor.digest, ...result },
+    }
   } catch (error) {
     if (!(error instanceof SupplyChainError)) throw error
     return { ok: false, bundleDigest: descriptor.digest, error }
@@ -244,7 +321,7 @@ export function verifyBundle(
   bytes: Buffer,
   digest: string,
   expected: ExpectedIdentity,
-  verifier: Verifier,
+  verifier: Verifier
 ): Omit<VerifyResult, 'image' | 'digest' | 'bundleDigest'> {
   let signer: Signer
   let bundle: ReturnType<typeof bundleFromJSON>
@@ -252,30 +329,51 @@ export function verifyBundle(
     bundle = bundleFromJSON(JSON.parse(bytes.toString('utf8')))
     signer = verifier.verify(toSignedEntity(bundle))
   } catch (error) {
-    throw new SupplyChainError('INVALID_SIGNATURE', `bundle does not verify (tampered or not from the trusted Sigstore instance): ${describe(error)}`, {
-      cause: error,
-    })
+    throw new SupplyChainError(
+      'INVALID_SIGNATURE',
+      `bundle does not verify (tampered or not from the trusted Sigstore instance): ${describe(error)}`,
+      {
+        cause: error,
+      }
+    )
   }
-  if (bundle.content.$case !== 'dsseEnvelope' || bundle.content.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw new SupplyChainError('INVALID_SIGNATURE', 'bundle does not carry an in-toto statement (not an image signature)')
+  if (
+    bundle.content.$case !== 'dsseEnvelope' ||
+    bundle.content.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE
+  ) {
+    throw new SupplyChainError(
+      'INVALID_SIGNATURE',
+      'bundle does not carry an in-toto statement (not an image signature)'
+    )
   }
   const statement = JSON.parse(bundle.content.dsseEnvelope.payload.toString('utf8'))
   if (statement.predicateType !== SIGN_PREDICATE_TYPE) {
-    throw new SupplyChainError('INVALID_SIGNATURE', `bundle is a ${statement.predicateType} attestation, not an image signature (${SIGN_PREDICATE_TYPE})`)
+    throw new SupplyChainError(
+      'INVALID_SIGNATURE',
+      `bundle is a ${statement.predicateType} attestation, not an image signature (${SIGN_PREDICATE_TYPE})`
+    )
   }
-  const signed: string[] = (statement.subject ?? []).map((s: { digest?: { sha256?: string } }) => `sha256:${s.digest?.sha256}`)
+  const signed: string[] = (statement.subject ?? []).map(
+    (s: { digest?: { sha256?: string } }) => `sha256:${s.digest?.sha256}`
+  )
   if (!signed.includes(digest)) {
-    throw new SupplyChainError('DIGEST_MISMATCH', `digest mismatch: the signature covers ${signed.join(', ') || 'no digest'}, not ${digest}`)
+    throw new SupplyChainError(
+      'DIGEST_MISMATCH',
+      `digest mismatch: the signature covers ${signed.join(', ') || 'no digest'}, not ${digest}`
+    )
   }
 
   const identity = signer.identity?.subjectAlternativeName ?? ''
   const issuer = signer.identity?.extensions?.issuer ?? ''
-  const identityOK = expected.identity !== undefined ? identity === expected.identity : new RegExp(`^(?:${expected.identityRegExp})$`).test(identity)
+  const identityOK =
+    expected.identity !== undefined
+      ? identity === expected.identity
+      : new RegExp(`^(?:${expected.identityRegExp})$`).test(identity)
   if (issuer !== expected.issuer || !identityOK) {
     throw new SupplyChainError(
       'IDENTITY_MISMATCH',
       `identity mismatch: signed by ${identity || '(no SAN)'} (issuer ${issuer || 'unknown'}), ` +
-        `expected ${expected.identity ?? `/^${expected.identityRegExp}$/`} (issuer ${expected.issuer})`,
+        `expected ${expected.identity ?? `/^${expected.identityRegExp}$/`} (issuer ${expected.issuer})`
     )
   }
   const entry = bundle.verificationMaterial.tlogEntries[0]
@@ -293,13 +391,20 @@ async function trustedRoot(path?: string): Promise<TrustedRoot> {
     try {
       return TrustedRoot.fromJSON(JSON.parse(await readFile(path, 'utf8')))
     } catch (error) {
-      throw new SupplyChainError('TRUST_ROOT_ERROR', `cannot read trusted root ${path}: ${describe(error)}`)
+      throw new SupplyChainError(
+        'TRUST_ROOT_ERROR',
+        `cannot read trusted root ${path}: ${describe(error)}`
+      )
     }
   }
   try {
     return await getTrustedRoot()
   } catch (error) {
-    throw new SupplyChainError('TRUST_ROOT_ERROR', `cannot fetch the Sigstore trusted root via TUF: ${describe(error)}`, { cause: error })
+    throw new SupplyChainError(
+      'TRUST_ROOT_ERROR',
+      `cannot fetch the Sigstore trusted root via TUF: ${describe(error)}`,
+      { cause: error }
+    )
   }
 }
 

@@ -11,7 +11,15 @@
  * (the backend takes 3333 only when that is free). The conformance suite reads `kubeconfig`,
  * `argocd.api`, `backend.url` and `git` from here.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ProcRecord } from './supervisor.ts'
@@ -68,7 +76,18 @@ export function writeLocalState(state: LocalState, dir = localDir()): void {
 }
 
 /** Everything `cluster:local up` creates in its state dir. */
-export const stateEntries = ['state.json', 'state.json.tmp', 'secrets.json', 'kubeconfig', 'kwokctl.yaml', 'logs', 'kwok', 'git', 'argocd', 'redis']
+export const stateEntries = [
+  'state.json',
+  'state.json.tmp',
+  'secrets.json',
+  'kubeconfig',
+  'kwokctl.yaml',
+  'logs',
+  'kwok',
+  'git',
+  'argocd',
+  'redis',
+]
 
 export function clearLocalState(dir = localDir()): void {
   for (const entry of stateEntries) rmSync(join(dir, entry), { recursive: true, force: true })

@@ -34,7 +34,12 @@ export type Descriptor = {
   annotations?: Record<string, string>
 }
 
-export type Manifest = { digest: string; mediaType: string; bytes: Buffer; json: Record<string, any> }
+export type Manifest = {
+  digest: string
+  mediaType: string
+  bytes: Buffer
+  json: Record<string, any>
+}
 
 export type Credentials = { username: string; password: string }
 
@@ -49,13 +54,19 @@ export function parseImageRef(reference: string): ImageRef {
   if (!match || !(registry.includes('.') || registry.includes(':') || registry === 'localhost')) {
     throw new SupplyChainError(
       'USAGE',
-      `"${reference}" is not a fully qualified image reference (expected registry/name@sha256:<64 hex>, e.g. ghcr.io/owner/app@sha256:…)`,
+      `"${reference}" is not a fully qualified image reference (expected registry/name@sha256:<64 hex>, e.g. ghcr.io/owner/app@sha256:…)`
     )
   }
   if (!match[3] && !match[4]) {
     throw new SupplyChainError('USAGE', `"${reference}" names no tag and no digest`)
   }
-  return { registry, repository: match[2], name: `${registry}/${match[2]}`, tag: match[3], digest: match[4] }
+  return {
+    registry,
+    repository: match[2],
+    name: `${registry}/${match[2]}`,
+    tag: match[3],
+    digest: match[4],
+  }
 }
 
 export function sha256Digest(bytes: Uint8Array | string): string {
@@ -70,7 +81,12 @@ export function registryBaseURL(registry: string): string {
 }
 
 function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    hostname === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname)
+  )
 }
 
 /**
@@ -81,12 +97,16 @@ function isLoopback(hostname: string): boolean {
  * the registry's token endpoint decides).
  */
 export function registryCredentials(ref: ImageRef): Credentials | undefined {
-  const { OCI_REGISTRY_USERNAME: username, OCI_REGISTRY_PASSWORD: password, OCI_REGISTRY: bound } = process.env
+  const {
+    OCI_REGISTRY_USERNAME: username,
+    OCI_REGISTRY_PASSWORD: password,
+    OCI_REGISTRY: bound,
+  } = process.env
   if (username && password) {
     if (!bound) {
       throw new SupplyChainError(
         'USAGE',
-        'OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD are set but OCI_REGISTRY is not: name the one registry host they belong to (e.g. OCI_REGISTRY=ghcr.io)',
+        'OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD are set but OCI_REGISTRY is not: name the one registry host they belong to (e.g. OCI_REGISTRY=ghcr.io)'
       )
     }
     if (bound === ref.registry) return { username, password }
@@ -114,7 +134,13 @@ export function realmRefusal(registry: string, realm: string): string | undefine
     return `token realm "${realm}" is not a URL`
   }
   const registryHost = new URL(`http://${registry}`).hostname
-  const allowed = [registryHost, ...(process.env.OCI_REGISTRY_TOKEN_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean)]
+  const allowed = [
+    registryHost,
+    ...(process.env.OCI_REGISTRY_TOKEN_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  ]
   if (!allowed.includes(url.hostname)) {
     return `token realm ${url.origin} is not on ${registryHost} (allowed token hosts: ${allowed.join(', ')}; add others to OCI_REGISTRY_TOKEN_HOSTS)`
   }
@@ -139,18 +165,25 @@ export class RegistryClient {
 
   /** The manifest a tag or digest points at, with its digest checked against its bytes. */
   async manifest(reference: string): Promise<Manifest> {
-    const response = await this.#get(`/manifests/${reference}`, { accept: MANIFEST_MEDIA_TYPES.join(', ') })
+    const response = await this.#get(`/manifests/${reference}`, {
+      accept: MANIFEST_MEDIA_TYPES.join(', '),
+    })
     if (response.status === 404) {
-      throw new SupplyChainError('IMAGE_NOT_FOUND', `image not found: ${this.ref.name} has no manifest ${reference}`)
+      throw new SupplyChainError(
+        'IMAGE_NOT_FOUND',
+        `image not found: ${this.ref.name} has no manifest ${reference}`
+      )
     }
     await expectOK(response, `GET manifest ${reference} of ${this.ref.name}`)
     const bytes = Buffer.from(await response.arrayBuffer())
     const actual = sha256Digest(bytes)
-    const expected = DIGEST.test(reference) ? reference : response.headers.get('docker-content-digest')
+    const expected = DIGEST.test(reference)
+      ? reference
+      : response.headers.get('docker-content-digest')
     if (expected && expected !== actual) {
       throw new SupplyChainError(
         'DIGEST_MISMATCH',
-        `digest mismatch: ${this.ref.name} answered ${reference} with content whose digest is ${actual}, not ${expected}`,
+        `digest mismatch: ${this.ref.name} answered ${reference} with content whose digest is ${actual}, not ${expected}`
       )
     }
     const json = parseJSON(bytes, `manifest ${actual} of ${this.ref.name}`)
@@ -182,12 +215,18 @@ export class RegistryClient {
   async blob(digest: string): Promise<Buffer> {
     const response = await this.#get(`/blobs/${digest}`, {})
     if (response.status === 404) {
-      throw new SupplyChainError('REGISTRY_ERROR', `blob ${digest} is missing from ${this.ref.name}`)
+      throw new SupplyChainError(
+        'REGISTRY_ERROR',
+        `blob ${digest} is missing from ${this.ref.name}`
+      )
     }
     await expectOK(response, `GET blob ${digest} of ${this.ref.name}`)
     const bytes = Buffer.from(await response.arrayBuffer())
     if (sha256Digest(bytes) !== digest) {
-      throw new SupplyChainError('DIGEST_MISMATCH', `digest mismatch: blob ${digest} of ${this.ref.name} has digest ${sha256Digest(bytes)}`)
+      throw new SupplyChainError(
+        'DIGEST_MISMATCH',
+        `digest mismatch: blob ${digest} of ${this.ref.name} has digest ${sha256Digest(bytes)}`
+      )
     }
     return bytes
   }
@@ -206,9 +245,17 @@ export class RegistryClient {
   async #fetch(url: string, headers: Record<string, string>): Promise<Response> {
     const all = this.#authorization ? { ...headers, authorization: this.#authorization } : headers
     try {
-      return await fetch(url, { headers: all, redirect: 'follow', signal: AbortSignal.timeout(30_000) })
+      return await fetch(url, {
+        headers: all,
+        redirect: 'follow',
+        signal: AbortSignal.timeout(30_000),
+      })
     } catch (error) {
-      throw new SupplyChainError('REGISTRY_ERROR', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`, { cause: error })
+      throw new SupplyChainError(
+        'REGISTRY_ERROR',
+        `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`,
+        { cause: error }
+      )
     }
   }
 
@@ -222,19 +269,36 @@ export class RegistryClient {
     const url = `${registryBaseURL(this.ref.registry)}/v2/${this.ref.repository}/blobs/uploads/`
     let response: Response
     try {
-      response = await fetch(url, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(30_000) })
+      response = await fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(30_000),
+      })
     } catch (error) {
-      throw new SupplyChainError('REGISTRY_ERROR', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`, { cause: error })
+      throw new SupplyChainError(
+        'REGISTRY_ERROR',
+        `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}`,
+        { cause: error }
+      )
     }
     await response.body?.cancel()
     const location = response.headers.get('location')
     if (response.status === 202 && location) {
-      await fetch(new URL(location, url), { method: 'DELETE', signal: AbortSignal.timeout(30_000) }).then((r) => r.body?.cancel(), () => undefined)
+      await fetch(new URL(location, url), {
+        method: 'DELETE',
+        signal: AbortSignal.timeout(30_000),
+      }).then(
+        (r) => r.body?.cancel(),
+        () => undefined
+      )
     }
     const realm = /realm="([^"]*)"/.exec(response.headers.get('www-authenticate') ?? '')?.[1]
     const refusal = realm === undefined ? undefined : realmRefusal(this.ref.registry, realm)
     if (refusal) {
-      throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry}: ${refusal}; no credentials were sent`)
+      throw new SupplyChainError(
+        'REGISTRY_ERROR',
+        `${this.ref.registry}: ${refusal}; no credentials were sent`
+      )
     }
   }
 
@@ -244,26 +308,40 @@ export class RegistryClient {
       ? `Basic ${Buffer.from(`${this.#credentials.username}:${this.#credentials.password}`).toString('base64')}`
       : undefined
     if (/^basic/i.test(challenge)) {
-      if (!basic) throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry} requires credentials (set OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD or docker login)`)
+      if (!basic)
+        throw new SupplyChainError(
+          'REGISTRY_ERROR',
+          `${this.ref.registry} requires credentials (set OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD or docker login)`
+        )
       return basic
     }
     const param = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)?.[1]
     const realm = param('realm')
     if (!/^bearer/i.test(challenge) || !realm) {
-      throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry} answered 401 with an unsupported challenge "${challenge}"`)
+      throw new SupplyChainError(
+        'REGISTRY_ERROR',
+        `${this.ref.registry} answered 401 with an unsupported challenge "${challenge}"`
+      )
     }
     const refusal = this.#credentials ? realmRefusal(this.ref.registry, realm) : undefined
     if (refusal) {
-      throw new SupplyChainError('REGISTRY_ERROR', `${this.ref.registry}: ${refusal}; no credentials were sent`)
+      throw new SupplyChainError(
+        'REGISTRY_ERROR',
+        `${this.ref.registry}: ${refusal}; no credentials were sent`
+      )
     }
     const url = new URL(realm)
     url.searchParams.set('service', param('service') ?? this.ref.registry)
     url.searchParams.set('scope', `repository:${this.ref.repository}:pull`)
-    const response = await fetch(url, { headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(30_000) })
+    const response = await fetch(url, {
+      headers: basic ? { authorization: basic } : {},
+      signal: AbortSignal.timeout(30_000),
+    })
     await expectOK(response, `token request to ${url.origin}${url.pathname}`)
     const body = (await response.json()) as { token?: string; access_token?: string }
     const token = body.token ?? body.access_token
-    if (!token) throw new SupplyChainError('REGISTRY_ERROR', `token endpoint ${realm} returned no token`)
+    if (!token)
+      throw new SupplyChainError('REGISTRY_ERROR', `token endpoint ${realm} returned no token`)
     return `Bearer ${token}`
   }
 }

@@ -16,7 +16,10 @@ export function pgSettings(env: NodeJS.ProcessEnv = process.env): PgSettings {
   }
 }
 
-async function withMaintenanceClient<T>(settings: PgSettings, body: (c: InstanceType<typeof pg.Client>) => Promise<T>): Promise<T> {
+async function withMaintenanceClient<T>(
+  settings: PgSettings,
+  body: (c: InstanceType<typeof pg.Client>) => Promise<T>
+): Promise<T> {
   const c = new pg.Client({ ...settings, database: 'postgres' })
   try {
     await c.connect()

@@ -34,9 +34,14 @@ export function goProblem(): Problem | undefined {
   const minimum = readPins().go.minimum
   const fix = `install Go >= ${minimum} from https://go.dev/dl/ and put its bin/ on PATH (Debian's golang package is older)`
   const r = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' })
-  if (r.status !== 0) return { what: `Go is not installed (the pinned tools are built with it; need >= ${minimum})`, fix }
+  if (r.status !== 0)
+    return {
+      what: `Go is not installed (the pinned tools are built with it; need >= ${minimum})`,
+      fix,
+    }
   const version = r.stdout.trim().replace(/^go/, '')
-  if (!newer(version, minimum)) return { what: `Go ${version} is older than ${minimum}, which the pinned tools need`, fix }
+  if (!newer(version, minimum))
+    return { what: `Go ${version} is older than ${minimum}, which the pinned tools need`, fix }
   return undefined
 }
 
@@ -63,8 +68,15 @@ export async function redisProblem(): Promise<Problem | undefined> {
   const fix = `sudo apt-get install -y redis-server && ${START_SERVICES} (or set REDIS_HOST/REDIS_PORT/REDIS_PASSWORD)`
   try {
     // the direct kind of access needs no cluster client
-    const reply = await redisPing(undefined as never, { kind: 'direct', host, port, password: process.env.REDIS_PASSWORD || undefined })
-    return reply === 'PONG' ? undefined : { what: `Redis on ${host}:${port} answers PING with "${reply}"`, fix }
+    const reply = await redisPing(undefined as never, {
+      kind: 'direct',
+      host,
+      port,
+      password: process.env.REDIS_PASSWORD || undefined,
+    })
+    return reply === 'PONG'
+      ? undefined
+      : { what: `Redis on ${host}:${port} answers PING with "${reply}"`, fix }
   } catch (e) {
     return { what: `Redis does not answer on ${host}:${port} (${(e as Error).message})`, fix }
   }
@@ -72,7 +84,10 @@ export async function redisProblem(): Promise<Problem | undefined> {
 
 export function redisServerProblem(): Problem | undefined {
   if (spawnSync('redis-server', ['--version']).status === 0) return undefined
-  return { what: 'redis-server is not installed (the backend tests and the local cluster start their own instances)', fix: 'sudo apt-get install -y redis-server' }
+  return {
+    what: 'redis-server is not installed (the backend tests and the local cluster start their own instances)',
+    fix: 'sudo apt-get install -y redis-server',
+  }
 }
 
 export function gitProblem(): Problem | undefined {
@@ -87,7 +102,9 @@ export async function findProblems(checks: Check[]): Promise<Problem[]> {
 
 export function printProblems(purpose: string, problems: Problem[]): void {
   const n = problems.length
-  console.error(`✗ ${purpose} needs ${n === 1 ? 'something' : `${n} things`} this machine lacks (the project cannot bring ${n === 1 ? 'it' : 'them'} itself):`)
+  console.error(
+    `✗ ${purpose} needs ${n === 1 ? 'something' : `${n} things`} this machine lacks (the project cannot bring ${n === 1 ? 'it' : 'them'} itself):`
+  )
   for (const p of problems) console.error(`  • ${p.what}\n      fix: ${p.fix}`)
 }
 

@@ -19,10 +19,26 @@
  * A ProcRecord is plain JSON (see local-state.ts) so another process can stop what this one started.
  */
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { dirname } from 'node:path'
-import { describeError, expect, failed, met, pending, type ExpectationError, type Outcome } from './expect.ts'
+import {
+  describeError,
+  expect,
+  failed,
+  met,
+  pending,
+  type ExpectationError,
+  type Outcome,
+} from './expect.ts'
 
 export type ProcRecord = {
   name: string
@@ -63,7 +79,10 @@ export function procStartTime(pid: number): string | undefined {
 export function startProcess(opts: StartOptions): ProcRecord {
   mkdirSync(dirname(opts.log), { recursive: true })
   const fd = openSync(opts.log, 'a')
-  writeSync(fd, `\n# ${new Date().toISOString()} start ${opts.name}: ${opts.cmd} ${opts.args.join(' ')}\n`)
+  writeSync(
+    fd,
+    `\n# ${new Date().toISOString()} start ${opts.name}: ${opts.cmd} ${opts.args.join(' ')}\n`
+  )
   const child = spawn(opts.cmd, opts.args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
@@ -74,8 +93,15 @@ export function startProcess(opts: StartOptions): ProcRecord {
   if (child.pid === undefined) throw new Error(`${opts.name}: could not start ${opts.cmd}`)
   child.unref()
   const startTime = procStartTime(child.pid)
-  if (startTime === undefined) throw new Error(`${opts.name}: exited at once; see ${opts.log}:\n${tailFile(opts.log)}`)
-  return { name: opts.name, pid: child.pid, startTime, cmd: `${opts.cmd} ${opts.args.join(' ')}`, log: opts.log }
+  if (startTime === undefined)
+    throw new Error(`${opts.name}: exited at once; see ${opts.log}:\n${tailFile(opts.log)}`)
+  return {
+    name: opts.name,
+    pid: child.pid,
+    startTime,
+    cmd: `${opts.cmd} ${opts.args.join(' ')}`,
+    log: opts.log,
+  }
 }
 
 export function adoptProcess(name: string, pid: number, log?: string): ProcRecord | undefined {
@@ -121,11 +147,16 @@ function signal(rec: ProcRecord, sig: NodeJS.Signals): void {
 
 /** Stops the recorded process and the processes of its group; safe when it is already gone. */
 export async function stopProcess(rec: ProcRecord, opts: { graceMs?: number } = {}): Promise<void> {
-  const gone = () => (!isAlive(rec) && groupMembers(rec).length === 0 ? met() : pending(`${rec.name} (pid ${rec.pid}) still running`))
+  const gone = () =>
+    !isAlive(rec) && groupMembers(rec).length === 0
+      ? met()
+      : pending(`${rec.name} (pid ${rec.pid}) still running`)
   if (gone().status === 'met') return
   signal(rec, 'SIGTERM')
   try {
-    await expect(`${rec.name} stops on SIGTERM`, gone).within(opts.graceMs ?? 5000, { maxDelayMs: 100 })
+    await expect(`${rec.name} stops on SIGTERM`, gone).within(opts.graceMs ?? 5000, {
+      maxDelayMs: 100,
+    })
     return
   } catch {}
   signal(rec, 'SIGKILL')
@@ -171,11 +202,16 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 function diedError(proc: ProcRecord): Error {
-  return new Error(`${proc.name} (pid ${proc.pid}) exited; last lines of ${proc.log}:\n${tailFile(proc.log)}`)
+  return new Error(
+    `${proc.name} (pid ${proc.pid}) exited; last lines of ${proc.log}:\n${tailFile(proc.log)}`
+  )
 }
 
 /** A probe that fails at once, with the log's last lines, when `proc` has died. */
-function unlessDied(proc: ProcRecord | undefined, probe: () => Promise<Outcome<number | undefined>>): () => Promise<Outcome<number | undefined>> {
+function unlessDied(
+  proc: ProcRecord | undefined,
+  probe: () => Promise<Outcome<number | undefined>>
+): () => Promise<Outcome<number | undefined>> {
   return async () => {
     const outcome = await probe().catch((error: unknown) => pending(describeError(error)))
     if (outcome.status !== 'met' && proc && !isAlive(proc)) return failed(diedError(proc).message)
@@ -183,21 +219,29 @@ function unlessDied(proc: ProcRecord | undefined, probe: () => Promise<Outcome<n
   }
 }
 
-const logTail = (proc?: ProcRecord) => (proc ? `; last lines of ${proc.log}:\n${tailFile(proc.log)}` : '')
+const logTail = (proc?: ProcRecord) =>
+  proc ? `; last lines of ${proc.log}:\n${tailFile(proc.log)}` : ''
 
-export async function waitForPort(port: number, opts: { host?: string; timeoutMs?: number; proc?: ProcRecord } = {}): Promise<void> {
+export async function waitForPort(
+  port: number,
+  opts: { host?: string; timeoutMs?: number; proc?: ProcRecord } = {}
+): Promise<void> {
   const where = `${opts.host ?? '127.0.0.1'}:${port}`
-  const listening = unlessDied(opts.proc, async () => ((await portInUse(port, opts.host)) ? met() : pending(`nothing listens on ${where}`)))
+  const listening = unlessDied(opts.proc, async () =>
+    (await portInUse(port, opts.host)) ? met() : pending(`nothing listens on ${where}`)
+  )
   await expect(`${opts.proc?.name ?? 'port'} listening on ${where}`, listening)
     .within(opts.timeoutMs ?? 30_000, { maxDelayMs: 200 })
     .catch((error: ExpectationError) => {
-      throw new Error(error.kind === 'contradiction' ? error.reason : `${error.message}${logTail(opts.proc)}`)
+      throw new Error(
+        error.kind === 'contradiction' ? error.reason : `${error.message}${logTail(opts.proc)}`
+      )
     })
 }
 
 export async function waitForHttp(
   url: string,
-  opts: { timeoutMs?: number; proc?: ProcRecord; accept?: (status: number) => boolean } = {},
+  opts: { timeoutMs?: number; proc?: ProcRecord; accept?: (status: number) => boolean } = {}
 ): Promise<number> {
   const accept = opts.accept ?? ((s: number) => s >= 200 && s < 300)
   const answering = unlessDied(opts.proc, async () => {
@@ -208,6 +252,8 @@ export async function waitForHttp(
   return (await expect(`${url} answers`, answering)
     .within(opts.timeoutMs ?? 30_000, { maxDelayMs: 250 })
     .catch((error: ExpectationError) => {
-      throw new Error(error.kind === 'contradiction' ? error.reason : `${error.message}${logTail(opts.proc)}`)
+      throw new Error(
+        error.kind === 'contradiction' ? error.reason : `${error.message}${logTail(opts.proc)}`
+      )
     })) as number
 }

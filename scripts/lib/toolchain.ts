@@ -74,7 +74,9 @@ export function toolOf(binary: string): string {
 export function toolPath(binary: string): string {
   const path = join(toolchainBinDir(), binary)
   if (!existsSync(path)) {
-    throw new Error(`${binary} is not built yet (looked in ${path}): run "npm run toolchain -- --only ${toolOf(binary)}"`)
+    throw new Error(
+      `${binary} is not built yet (looked in ${path}): run "npm run toolchain -- --only ${toolOf(binary)}"`
+    )
   }
   return path
 }

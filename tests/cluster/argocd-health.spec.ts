@@ -17,20 +17,45 @@ const run = promisify(execFile)
 
 /** argocd-cm as gitops/bootstrap/argocd renders it (the pinned kustomize over the vendored manifest). */
 async function renderedArgocdCm(): Promise<Record<string, unknown>> {
-  const { stdout } = await run(toolPath('kustomize'), ['build', 'gitops/bootstrap/argocd'], { maxBuffer: 64 * 1024 * 1024 })
-  const cm = parseAllDocuments(stdout).map((d) => d.toJS()).find((o) => o?.kind === 'ConfigMap' && o.metadata?.name === 'argocd-cm')
+  const { stdout } = await run(toolPath('kustomize'), ['build', 'gitops/bootstrap/argocd'], {
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const cm = parseAllDocuments(stdout)
+    .map((d) => d.toJS())
+    .find((o) => o?.kind === 'ConfigMap' && o.metadata?.name === 'argocd-cm')
   if (!cm) throw new Error('no argocd-cm in the rendered bootstrap')
   return cm
 }
 
 /** STATUS and MESSAGE as Argo CD assesses `app` with the given argocd-cm (or its "not configured" line). */
-async function health(dir: string, cm: Record<string, unknown>, app: Record<string, unknown>): Promise<string> {
+async function health(
+  dir: string,
+  cm: Record<string, unknown>,
+  app: Record<string, unknown>
+): Promise<string> {
   const cmPath = join(dir, 'argocd-cm.yaml')
   const appPath = join(dir, 'app.yaml')
   writeFileSync(cmPath, stringify(cm))
-  writeFileSync(appPath, stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'child', namespace: 'argocd' }, spec: {}, ...app }))
-  const { stdout } = await run(toolPath('argocd'), ['admin', 'settings', 'resource-overrides', 'health', appPath, '--argocd-cm-path', cmPath], { env: { ...process.env, HOME: dir } })
-  return stdout.trim().split('\n').map((l) => l.trim()).join(' | ')
+  writeFileSync(
+    appPath,
+    stringify({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'child', namespace: 'argocd' },
+      spec: {},
+      ...app,
+    })
+  )
+  const { stdout } = await run(
+    toolPath('argocd'),
+    ['admin', 'settings', 'resource-overrides', 'health', appPath, '--argocd-cm-path', cmPath],
+    { env: { ...process.env, HOME: dir } }
+  )
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .join(' | ')
 }
 
 test.group('Argo CD (pinned binary) · Application health for sync waves', (group) => {
@@ -40,15 +65,30 @@ test.group('Argo CD (pinned binary) · Application health for sync waves', (grou
     return () => rmSync(dir, { recursive: true, force: true })
   })
 
-  test('with the bootstrap\'s argocd-cm a child Application reports its own health', async ({ assert }) => {
+  test("with the bootstrap's argocd-cm a child Application reports its own health", async ({
+    assert,
+  }) => {
     const cm = await renderedArgocdCm()
-    assert.equal(await health(dir, cm, { status: { health: { status: 'Healthy' } } }), 'STATUS: Healthy | MESSAGE:')
-    assert.equal(await health(dir, cm, { status: { health: { status: 'Degraded', message: 'Deployment backend: 0/2 ready' } } }), 'STATUS: Degraded | MESSAGE: Deployment backend: 0/2 ready')
-    assert.equal(await health(dir, cm, { status: { sync: { status: 'Synced' } } }), 'STATUS: Progressing | MESSAGE:')
+    assert.equal(
+      await health(dir, cm, { status: { health: { status: 'Healthy' } } }),
+      'STATUS: Healthy | MESSAGE:'
+    )
+    assert.equal(
+      await health(dir, cm, {
+        status: { health: { status: 'Degraded', message: 'Deployment backend: 0/2 ready' } },
+      }),
+      'STATUS: Degraded | MESSAGE: Deployment backend: 0/2 ready'
+    )
+    assert.equal(
+      await health(dir, cm, { status: { sync: { status: 'Synced' } } }),
+      'STATUS: Progressing | MESSAGE:'
+    )
     assert.equal(await health(dir, cm, {}), 'STATUS: Progressing | MESSAGE:')
   }).timeout(120_000)
 
-  test('without it (the upstream argocd-cm) Argo CD assesses no health for an Application', async ({ assert }) => {
+  test('without it (the upstream argocd-cm) Argo CD assesses no health for an Application', async ({
+    assert,
+  }) => {
     const cm = await renderedArgocdCm()
     const data = { ...(cm.data as Record<string, string>) }
     delete data['resource.customizations.health.argoproj.io_Application']

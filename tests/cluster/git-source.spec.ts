@@ -7,17 +7,29 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { commitChange, ensureGitSource, headRevision, restoreRevision, revertCommit, sourceFolders } from '../../scripts/lib/git-source.ts'
+import {
+  commitChange,
+  ensureGitSource,
+  headRevision,
+  restoreRevision,
+  revertCommit,
+  sourceFolders,
+} from '../../scripts/lib/git-source.ts'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ark-git-source-'))
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim()
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8' }).trim()
 
 /** What a reader of the bare repo (Argo CD) sees at the branch head. */
 function readerView(bare: string, file: string): string | null {
   try {
     // the vendored Argo CD install.yaml is 1.4 MB: over execFileSync's 1 MiB default buffer
-    return execFileSync('git', ['--git-dir', bare, 'show', `main:${file}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 })
+    return execFileSync('git', ['--git-dir', bare, 'show', `main:${file}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 * 1024 * 1024,
+    })
   } catch {
     return null
   }
@@ -26,18 +38,32 @@ function readerView(bare: string, file: string): string | null {
 test.group('git source', (group) => {
   group.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-  test('snapshots the working tree of gitops/ and helm/ (uncommitted and untracked files included)', async ({ assert }) => {
+  test('snapshots the working tree of gitops/ and helm/ (uncommitted and untracked files included)', async ({
+    assert,
+  }) => {
     const src = await ensureGitSource(dir)
     assert.equal(src.url, `file://${join(dir, 'agent-ready-k8s')}`)
     assert.equal(src.revision, 'main')
-    const expected = git(repoRoot, 'ls-files', '--cached', '--others', '--exclude-standard', '--', ...sourceFolders)
+    const expected = git(
+      repoRoot,
+      'ls-files',
+      '--cached',
+      '--others',
+      '--exclude-standard',
+      '--',
+      ...sourceFolders
+    )
       .split('\n')
       .filter((f) => f && existsSync(join(repoRoot, f)))
       .sort()
-    const inSource = git(src.workClone, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').filter(Boolean).sort()
+    const inSource = git(src.workClone, 'ls-tree', '-r', '--name-only', 'HEAD')
+      .split('\n')
+      .filter(Boolean)
+      .sort()
     assert.deepEqual(inSource, expected)
     assert.isAbove(expected.length, 0)
-    for (const f of expected) assert.equal(readerView(src.bareRepo, f), readFileSync(join(repoRoot, f), 'utf8'), f)
+    for (const f of expected)
+      assert.equal(readerView(src.bareRepo, f), readFileSync(join(repoRoot, f), 'utf8'), f)
   })
 
   test('ensureGitSource again with nothing changed adds no commit', async ({ assert }) => {
@@ -47,10 +73,14 @@ test.group('git source', (group) => {
     assert.equal(await headRevision(again), head)
   })
 
-  test('commitChange pushes, revertCommit undoes it, restoreRevision puts the branch back exactly', async ({ assert }) => {
+  test('commitChange pushes, revertCommit undoes it, restoreRevision puts the branch back exactly', async ({
+    assert,
+  }) => {
     const src = await ensureGitSource(dir)
     const base = await headRevision(src)
-    const sha = await commitChange(src, 'test: add a marker', (work) => writeFileSync(join(work, 'gitops', 'marker.txt'), 'one\n'))
+    const sha = await commitChange(src, 'test: add a marker', (work) =>
+      writeFileSync(join(work, 'gitops', 'marker.txt'), 'one\n')
+    )
     assert.notEqual(sha, base)
     assert.equal(readerView(src.bareRepo, 'gitops/marker.txt'), 'one\n')
 
@@ -58,7 +88,9 @@ test.group('git source', (group) => {
     assert.notEqual(reverted, sha)
     assert.isNull(readerView(src.bareRepo, 'gitops/marker.txt'))
 
-    await commitChange(src, 'test: another marker', (work) => writeFileSync(join(work, 'gitops', 'marker.txt'), 'two\n'))
+    await commitChange(src, 'test: another marker', (work) =>
+      writeFileSync(join(work, 'gitops', 'marker.txt'), 'two\n')
+    )
     await restoreRevision(src, base)
     assert.equal(git(src.bareRepo, 'rev-parse', 'main'), base)
     assert.equal(await headRevision(src), base)

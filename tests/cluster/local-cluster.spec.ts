@@ -8,7 +8,13 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AppsV1Api, CustomObjectsApi, KubeConfig, VersionApi, type V1Deployment } from '@kubernetes/client-node'
+import {
+  AppsV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  VersionApi,
+  type V1Deployment,
+} from '@kubernetes/client-node'
 import { commitChange, headRevision, restoreRevision } from '../../scripts/lib/git-source.ts'
 import { readLocalState, repoRoot, type LocalState } from '../../scripts/lib/local-state.ts'
 import { isAlive, portInUse } from '../../scripts/lib/supervisor.ts'
@@ -20,7 +26,10 @@ const env = { ...process.env, ARK_LOCAL_DIR: dir }
 
 /** Runs the cluster:local script in this suite's ARK_LOCAL_DIR, echoing its progress. */
 function clusterLocal(...args: string[]): Promise<EchoedRun> {
-  return runEchoed(process.execPath, [join(repoRoot, 'scripts', 'cluster-local.ts'), ...args], { cwd: repoRoot, env })
+  return runEchoed(process.execPath, [join(repoRoot, 'scripts', 'cluster-local.ts'), ...args], {
+    cwd: repoRoot,
+    env,
+  })
 }
 
 function kubeConfig(state: LocalState): KubeConfig {
@@ -30,7 +39,11 @@ function kubeConfig(state: LocalState): KubeConfig {
 }
 
 /** Polls `check` (≤ 500 ms apart) until it returns a value or the deadline passes; no fixed sleeps. */
-async function within<T>(ms: number, what: string, check: () => Promise<T | undefined>): Promise<T> {
+async function within<T>(
+  ms: number,
+  what: string,
+  check: () => Promise<T | undefined>
+): Promise<T> {
   const deadline = Date.now() + ms
   let last: unknown
   for (;;) {
@@ -40,14 +53,22 @@ async function within<T>(ms: number, what: string, check: () => Promise<T | unde
     } catch (e) {
       last = e
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not met within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`
+      )
     await new Promise((r) => setTimeout(r, 500))
   }
 }
 
 async function backendDeployment(state: LocalState): Promise<V1Deployment> {
-  const list = await kubeConfig(state).makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: 'tenant-backend' })
-  if (list.items.length !== 1) throw new Error(`expected one Deployment in tenant-backend, found ${list.items.map((d) => d.metadata?.name).join(', ') || 'none'}`)
+  const list = await kubeConfig(state)
+    .makeApiClient(AppsV1Api)
+    .listNamespacedDeployment({ namespace: 'tenant-backend' })
+  if (list.items.length !== 1)
+    throw new Error(
+      `expected one Deployment in tenant-backend, found ${list.items.map((d) => d.metadata?.name).join(', ') || 'none'}`
+    )
   return list.items[0]
 }
 
@@ -82,13 +103,18 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
 
   test('the backend Application is Synced and Healthy', async ({ assert }) => {
     assert.exists(state, 'up did not record a cluster')
-    const app = (await kubeConfig(state!).makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: 'argocd',
-      plural: 'applications',
-      name: 'backend',
-    })) as { spec: { source: { repoURL: string } }; status: { sync: { status: string }; health: { status: string } } }
+    const app = (await kubeConfig(state!)
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'argocd',
+        plural: 'applications',
+        name: 'backend',
+      })) as {
+      spec: { source: { repoURL: string } }
+      status: { sync: { status: string }; health: { status: string } }
+    }
     assert.equal(app.status.sync.status, 'Synced')
     assert.equal(app.status.health.status, 'Healthy')
     // read from the local git source, through the one source setting
@@ -116,7 +142,20 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     const before = await backendDeployment(state!)
     const name = before.metadata!.name!
     const generation = before.metadata!.generation!
-    const r = spawnSync(toolPath('kubectl'), ['--kubeconfig', state!.kubeconfig, '-n', 'tenant-backend', 'scale', 'deployment', name, '--replicas=1'], { encoding: 'utf8' })
+    const r = spawnSync(
+      toolPath('kubectl'),
+      [
+        '--kubeconfig',
+        state!.kubeconfig,
+        '-n',
+        'tenant-backend',
+        'scale',
+        'deployment',
+        name,
+        '--replicas=1',
+      ],
+      { encoding: 'utf8' }
+    )
     assert.equal(r.status, 0, r.stderr)
     assert.include(r.stdout, 'scaled')
     const scaledAt = Date.now()
@@ -129,7 +168,9 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     console.log(`      self-heal took ${((Date.now() - scaledAt) / 1000).toFixed(1)} s`)
   })
 
-  test('a commit to the git source is auto-synced within seconds, and restoring it syncs back', async ({ assert }) => {
+  test('a commit to the git source is auto-synced within seconds, and restoring it syncs back', async ({
+    assert,
+  }) => {
     assert.exists(state, 'up did not record a cluster')
     const base = await headRevision(state!.git)
     const replicas = async () => (await backendDeployment(state!)).spec?.replicas
@@ -141,12 +182,16 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
         writeFileSync(file, text.replace(/^replicaCount: 2$/m, 'replicaCount: 3'))
       })
       const t = Date.now()
-      await within(60_000, 'auto-sync to 3 replicas', async () => ((await replicas()) === 3 ? true : undefined))
+      await within(60_000, 'auto-sync to 3 replicas', async () =>
+        (await replicas()) === 3 ? true : undefined
+      )
       console.log(`      auto-sync took ${((Date.now() - t) / 1000).toFixed(1)} s`)
     } finally {
       await restoreRevision(state!.git, base)
     }
-    await within(60_000, 'back to 2 replicas after restoring the source', async () => ((await replicas()) === 2 ? true : undefined))
+    await within(60_000, 'back to 2 replicas after restoring the source', async () =>
+      (await replicas()) === 2 ? true : undefined
+    )
     assert.equal(await headRevision(state!.git), base)
   })
 
@@ -155,7 +200,9 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     const before = state!.processes.map((p) => `${p.name}:${p.pid}`).sort()
     const r = await clusterLocal('up')
     assert.equal(r.code, 0)
-    const after = readLocalState(dir)!.processes.map((p) => `${p.name}:${p.pid}`).sort()
+    const after = readLocalState(dir)!
+      .processes.map((p) => `${p.name}:${p.pid}`)
+      .sort()
     assert.deepEqual(after, before)
   })
 
@@ -175,7 +222,13 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     process.kill(controller.pid, 'SIGKILL')
     await within(5000, 'controller gone', async () => (isAlive(controller) ? undefined : true))
 
-    const ports = [s.cluster.apiServer, s.argocd.api, s.argocd.repoServer, s.argocd.redis, s.backend.url].map((u) => Number(new URL(u.includes('://') ? u : `tcp://${u}`).port))
+    const ports = [
+      s.cluster.apiServer,
+      s.argocd.api,
+      s.argocd.repoServer,
+      s.argocd.redis,
+      s.backend.url,
+    ].map((u) => Number(new URL(u.includes('://') ? u : `tcp://${u}`).port))
     const r = await clusterLocal('down')
     console.log(`      down took ${(r.ms / 1000).toFixed(1)} s`)
     assert.equal(r.code, 0)

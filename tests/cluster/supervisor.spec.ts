@@ -7,7 +7,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { adoptProcess, freePort, isAlive, portInUse, startProcess, stopProcess, waitForHttp, waitForPort } from '../../scripts/lib/supervisor.ts'
+import {
+  adoptProcess,
+  freePort,
+  isAlive,
+  portInUse,
+  startProcess,
+  stopProcess,
+  waitForHttp,
+  waitForPort,
+} from '../../scripts/lib/supervisor.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ark-supervisor-'))
 const node = process.execPath
@@ -17,7 +26,12 @@ test.group('supervisor', (group) => {
 
   test('starts a process detached, logs its output, stops it with TERM', async ({ assert }) => {
     const log = join(dir, 'hello.log')
-    const rec = startProcess({ name: 'hello', cmd: node, args: ['-e', 'console.log("hello from child"); setInterval(() => {}, 1000)'], log })
+    const rec = startProcess({
+      name: 'hello',
+      cmd: node,
+      args: ['-e', 'console.log("hello from child"); setInterval(() => {}, 1000)'],
+      log,
+    })
     assert.isTrue(isAlive(rec))
     assert.match(rec.startTime, /^\d+$/)
     const port = await freePort()
@@ -27,7 +41,9 @@ test.group('supervisor', (group) => {
     assert.include(readFileSync(log, 'utf8'), 'hello from child')
   })
 
-  test('escalates to KILL when TERM is ignored, and stops the whole process group', async ({ assert }) => {
+  test('escalates to KILL when TERM is ignored, and stops the whole process group', async ({
+    assert,
+  }) => {
     const log = join(dir, 'stubborn.log')
     // the parent ignores TERM and has a child of its own (same process group) that ignores it too
     const script = [
@@ -38,7 +54,8 @@ test.group('supervisor', (group) => {
     ].join(';')
     const rec = startProcess({ name: 'stubborn', cmd: node, args: ['-e', script], log })
     const deadline = Date.now() + 10_000
-    while (!/^child ready$/m.test(readFileSync(log, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    while (!/^child ready$/m.test(readFileSync(log, 'utf8')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
     const grandchild = Number(/^grandchild pid (\d+)$/m.exec(readFileSync(log, 'utf8'))![1])
     const child = adoptProcess('grandchild', grandchild)!
     assert.isTrue(isAlive(child))
@@ -50,7 +67,12 @@ test.group('supervisor', (group) => {
   })
 
   test('never signals a PID whose start time differs (recycled PID)', async ({ assert }) => {
-    const rec = startProcess({ name: 'victim', cmd: node, args: ['-e', 'setInterval(() => {}, 1000)'], log: join(dir, 'victim.log') })
+    const rec = startProcess({
+      name: 'victim',
+      cmd: node,
+      args: ['-e', 'setInterval(() => {}, 1000)'],
+      log: join(dir, 'victim.log'),
+    })
     const impostor = { ...rec, startTime: String(BigInt(rec.startTime) - 1n) }
     assert.isFalse(isAlive(impostor))
     await stopProcess(impostor, { graceMs: 200 })
@@ -58,22 +80,38 @@ test.group('supervisor', (group) => {
     await stopProcess(rec)
   })
 
-  test('waitForPort / waitForHttp wait for a listener and fail early with the log when the process dies', async ({ assert }) => {
+  test('waitForPort / waitForHttp wait for a listener and fail early with the log when the process dies', async ({
+    assert,
+  }) => {
     const port = await freePort()
     const log = join(dir, 'http.log')
     const rec = startProcess({
       name: 'http',
       cmd: node,
-      args: ['-e', `setTimeout(() => require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1'), 300)`],
+      args: [
+        '-e',
+        `setTimeout(() => require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1'), 300)`,
+      ],
       log,
     })
     await waitForPort(port, { proc: rec, timeoutMs: 10_000 })
-    assert.equal(await waitForHttp(`http://127.0.0.1:${port}/`, { proc: rec, timeoutMs: 10_000 }), 200)
+    assert.equal(
+      await waitForHttp(`http://127.0.0.1:${port}/`, { proc: rec, timeoutMs: 10_000 }),
+      200
+    )
     await stopProcess(rec)
 
-    const dying = startProcess({ name: 'dying', cmd: node, args: ['-e', 'console.error("boom: config invalid"); setTimeout(() => process.exit(3), 200)'], log: join(dir, 'dying.log') })
+    const dying = startProcess({
+      name: 'dying',
+      cmd: node,
+      args: ['-e', 'console.error("boom: config invalid"); setTimeout(() => process.exit(3), 200)'],
+      log: join(dir, 'dying.log'),
+    })
     const unused = await freePort()
-    await assert.rejects(() => waitForPort(unused, { proc: dying, timeoutMs: 10_000 }), /dying .*exited[\s\S]*boom: config invalid/)
+    await assert.rejects(
+      () => waitForPort(unused, { proc: dying, timeoutMs: 10_000 }),
+      /dying .*exited[\s\S]*boom: config invalid/
+    )
   })
 
   test('portInUse sees a listener', async ({ assert }) => {

@@ -11,7 +11,12 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { readPins, toolPath } from '../../scripts/lib/toolchain.ts'
-import { upstreamInstall, upstreamMarker, vendoredInstall, vendoredInstallPath } from '../../scripts/vendor-argocd-install.ts'
+import {
+  upstreamInstall,
+  upstreamMarker,
+  vendoredInstall,
+  vendoredInstallPath,
+} from '../../scripts/vendor-argocd-install.ts'
 import { schemaProblems, show } from './support/checks.ts'
 import { docsOf } from './support/helm.ts'
 import { kubeStrictProblems } from './support/kube-openapi.ts'
@@ -27,7 +32,8 @@ function vendoredProblems(committed: Buffer, version: string, upstream: string):
   if (committed.equals(expected)) return ''
   const marker = Buffer.from(`${upstreamMarker(version)}\n`)
   const at = committed.indexOf(marker)
-  if (at < 0) return `${vendoredInstallPath} has no "${upstreamMarker(version)}" line: it is not the vendored ${version} (run node scripts/vendor-argocd-install.ts)`
+  if (at < 0)
+    return `${vendoredInstallPath} has no "${upstreamMarker(version)}" line: it is not the vendored ${version} (run node scripts/vendor-argocd-install.ts)`
   const body = committed.subarray(at + marker.length)
   const want = Buffer.from(upstream)
   if (!body.equals(want)) {
@@ -39,43 +45,76 @@ function vendoredProblems(committed: Buffer, version: string, upstream: string):
   return `${vendoredInstallPath}: the header differs from what scripts/vendor-argocd-install.ts writes (run it)`
 }
 
-const healthScript = () => parse(readFileSync(join(dir, 'argocd-cm.yaml'), 'utf8')).data[healthKey] as string
+const healthScript = () =>
+  parse(readFileSync(join(dir, 'argocd-cm.yaml'), 'utf8')).data[healthKey] as string
 
 test.group('gitops/bootstrap/argocd · vendored install manifest', () => {
-  test('is the pinned module\'s manifests/install.yaml byte for byte, under the bootstrap header', async ({ assert }) => {
+  test("is the pinned module's manifests/install.yaml byte for byte, under the bootstrap header", async ({
+    assert,
+  }) => {
     const version = readPins().tools.argocd.version
     assert.match(version, /^v3\.\d+\.\d+$/)
     const committed = readFileSync(vendoredInstallPath)
     assert.equal(vendoredProblems(committed, version, await upstreamInstall(version)), '')
     const header = committed.subarray(0, committed.indexOf(upstreamMarker(version))).toString()
-    for (const phrase of [`Argo CD Installation Manifest (${version})`, 'documents the Argo CD bootstrap for disaster recovery', 'Argo CD is NOT managed by itself', 'kubectl create namespace argocd', `kubectl apply -n argocd --server-side --force-conflicts -f ${vendoredInstallPath}`, 'docs/boot-routine.md']) {
+    for (const phrase of [
+      `Argo CD Installation Manifest (${version})`,
+      'documents the Argo CD bootstrap for disaster recovery',
+      'Argo CD is NOT managed by itself',
+      'kubectl create namespace argocd',
+      `kubectl apply -n argocd --server-side --force-conflicts -f ${vendoredInstallPath}`,
+      'docs/boot-routine.md',
+    ]) {
       assert.include(header, phrase)
     }
   }).timeout(120_000)
 
-  test('the comparison fails on a changed byte, a missing header and another release', async ({ assert }) => {
+  test('the comparison fails on a changed byte, a missing header and another release', async ({
+    assert,
+  }) => {
     const version = readPins().tools.argocd.version
     const upstream = await upstreamInstall(version)
     const good = Buffer.from(vendoredInstall(version, upstream))
     const tampered = Buffer.from(good)
     const at = good.indexOf('replicas: 1')
     tampered[at + 'replicas: '.length] = '2'.charCodeAt(0)
-    assert.match(vendoredProblems(tampered, version, upstream), /differs from the module's manifests\/install.yaml at line \d+/)
+    assert.match(
+      vendoredProblems(tampered, version, upstream),
+      /differs from the module's manifests\/install.yaml at line \d+/
+    )
     assert.match(vendoredProblems(Buffer.from(upstream), version, upstream), /has no ".*" line/)
-    assert.match(vendoredProblems(Buffer.from(vendoredInstall('v3.1.0', upstream)), version, upstream), /has no ".*v3\.2\.\d+.*" line/)
-    assert.match(vendoredProblems(Buffer.from(good.toString().replace('(bootstrap paradox)', '(paradox)')), version, upstream), /header differs/)
+    assert.match(
+      vendoredProblems(Buffer.from(vendoredInstall('v3.1.0', upstream)), version, upstream),
+      /has no ".*v3\.2\.\d+.*" line/
+    )
+    assert.match(
+      vendoredProblems(
+        Buffer.from(good.toString().replace('(bootstrap paradox)', '(paradox)')),
+        version,
+        upstream
+      ),
+      /header differs/
+    )
   }).timeout(120_000)
 
   test('the kustomization uses the vendored file and fetches nothing', ({ assert }) => {
     const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'))
     assert.include(k.resources, 'argocd-install.yaml')
-    assert.deepEqual(k.resources.filter((r: string) => /^[a-z]+:\/\//.test(r)), [])
-    assert.includeMembers(k.patches.map((p: { path: string }) => p.path), ['argocd-cmd-params-cm.yaml', 'argocd-cm.yaml'])
+    assert.deepEqual(
+      k.resources.filter((r: string) => /^[a-z]+:\/\//.test(r)),
+      []
+    )
+    assert.includeMembers(
+      k.patches.map((p: { path: string }) => p.path),
+      ['argocd-cmd-params-cm.yaml', 'argocd-cm.yaml']
+    )
   })
 })
 
 test.group('gitops/bootstrap/argocd · Application health for sync waves', () => {
-  test('argocd-cm carries the health check of argoproj.io/Application, and it is valid Lua', ({ assert }) => {
+  test('argocd-cm carries the health check of argoproj.io/Application, and it is valid Lua', ({
+    assert,
+  }) => {
     const script = healthScript()
     assert.isString(script)
     assert.isUndefined(luaSyntaxError(script))
@@ -83,42 +122,81 @@ test.group('gitops/bootstrap/argocd · Application health for sync waves', () =>
     assert.match(luaSyntaxError(script.replace(' then\n', '\n')) ?? '', /'then' expected/)
   })
 
-  test('reports a child Application\'s own health; Progressing until it has one', ({ assert }) => {
+  test("reports a child Application's own health; Progressing until it has one", ({ assert }) => {
     const script = healthScript()
-    assert.deepEqual(runHealthScript(script, { metadata: { name: 'postgresql' } }), { status: 'Progressing', message: '' })
-    assert.deepEqual(runHealthScript(script, { status: { sync: { status: 'Synced' } } }), { status: 'Progressing', message: '' })
-    assert.deepEqual(runHealthScript(script, { status: { health: { status: 'Healthy' } } }), { status: 'Healthy', message: '' })
-    assert.deepEqual(runHealthScript(script, { status: { health: { status: 'Degraded', message: 'Deployment backend: 0/2 ready' } } }), {
-      status: 'Degraded',
-      message: 'Deployment backend: 0/2 ready',
+    assert.deepEqual(runHealthScript(script, { metadata: { name: 'postgresql' } }), {
+      status: 'Progressing',
+      message: '',
     })
+    assert.deepEqual(runHealthScript(script, { status: { sync: { status: 'Synced' } } }), {
+      status: 'Progressing',
+      message: '',
+    })
+    assert.deepEqual(runHealthScript(script, { status: { health: { status: 'Healthy' } } }), {
+      status: 'Healthy',
+      message: '',
+    })
+    assert.deepEqual(
+      runHealthScript(script, {
+        status: { health: { status: 'Degraded', message: 'Deployment backend: 0/2 ready' } },
+      }),
+      {
+        status: 'Degraded',
+        message: 'Deployment backend: 0/2 ready',
+      }
+    )
   })
 })
 
 test.group('gitops/bootstrap/argocd · rendered', () => {
-  test('renders with the pinned kustomize: insecure server, Application health, argocd.local + argocd.localhost Ingress to a real port, all in argocd', async ({ assert }) => {
-    const { stdout } = await run(toolPath('kustomize'), ['build', dir], { maxBuffer: 64 * 1024 * 1024 })
+  test('renders with the pinned kustomize: insecure server, Application health, argocd.local + argocd.localhost Ingress to a real port, all in argocd', async ({
+    assert,
+  }) => {
+    const { stdout } = await run(toolPath('kustomize'), ['build', dir], {
+      maxBuffer: 64 * 1024 * 1024,
+    })
     const docs = docsOf(stdout, `${dir} (kustomize build)`)
-    const find = (kind: string, name: string) => docs.find((d) => d.object.kind === kind && d.object.metadata.name === name)?.object
+    const find = (kind: string, name: string) =>
+      docs.find((d) => d.object.kind === kind && d.object.metadata.name === name)?.object
 
     assert.equal(find('ConfigMap', 'argocd-cmd-params-cm')?.data?.['server.insecure'], 'true')
     const cm = find('ConfigMap', 'argocd-cm')!
     assert.equal(cm.data[healthKey], healthScript())
-    assert.exists(cm.data['resource.exclusions'], 'the upstream argocd-cm data is kept (a merge, not a replacement)')
+    assert.exists(
+      cm.data['resource.exclusions'],
+      'the upstream argocd-cm data is kept (a merge, not a replacement)'
+    )
     const ingress = find('Ingress', 'argocd-server')!
-    assert.deepEqual(ingress.spec.rules.map((r: { host: string }) => r.host), ['argocd.local', 'argocd.localhost'])
+    assert.deepEqual(
+      ingress.spec.rules.map((r: { host: string }) => r.host),
+      ['argocd.local', 'argocd.localhost']
+    )
     for (const rule of ingress.spec.rules) {
       const backend = rule.http.paths[0].backend.service
       const service = find('Service', backend.name)
       assert.exists(service, `Service ${backend.name}`)
-      assert.include(service!.spec.ports.map((p: { name: string }) => p.name), backend.port.name)
+      assert.include(
+        service!.spec.ports.map((p: { name: string }) => p.name),
+        backend.port.name
+      )
     }
-    for (const name of ['argocd-server', 'argocd-repo-server', 'argocd-applicationset-controller']) assert.exists(find('Deployment', name), name)
+    for (const name of ['argocd-server', 'argocd-repo-server', 'argocd-applicationset-controller'])
+      assert.exists(find('Deployment', name), name)
     assert.exists(find('StatefulSet', 'argocd-application-controller'))
-    const clusterScoped = new Set(['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Namespace'])
-    const namespaces = new Set(docs.filter((d) => !clusterScoped.has(d.object.kind)).map((d) => d.object.metadata.namespace))
+    const clusterScoped = new Set([
+      'CustomResourceDefinition',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Namespace',
+    ])
+    const namespaces = new Set(
+      docs.filter((d) => !clusterScoped.has(d.object.kind)).map((d) => d.object.metadata.namespace)
+    )
     assert.deepEqual([...namespaces], ['argocd'])
-    assert.equal(show(await schemaProblems(docs.filter((d) => d.object.kind !== 'CustomResourceDefinition'))), '')
+    assert.equal(
+      show(await schemaProblems(docs.filter((d) => d.object.kind !== 'CustomResourceDefinition'))),
+      ''
+    )
     assert.equal(show(await kubeStrictProblems(docs)), '')
   }).timeout(180_000)
 })

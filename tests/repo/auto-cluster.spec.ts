@@ -23,18 +23,23 @@ async function refusingKubeconfig(dir: string): Promise<{ file: string; server: 
     [
       'apiVersion: v1',
       'kind: Config',
-      'clusters: [{ name: nowhere, cluster: { server: "' + server + '", insecure-skip-tls-verify: true } }]',
+      'clusters: [{ name: nowhere, cluster: { server: "' +
+        server +
+        '", insecure-skip-tls-verify: true } }]',
       'users: [{ name: nobody, user: { token: none } }]',
       'contexts: [{ name: nowhere, context: { cluster: nowhere, user: nobody } }]',
       'current-context: nowhere',
       '',
-    ].join('\n'),
+    ].join('\n')
   )
   return { file, server }
 }
 
 /** Runs `fn` with these environment variables set, restoring them afterwards. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+async function withEnv<T>(
+  vars: Record<string, string | undefined>,
+  fn: () => Promise<T>
+): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
   const apply = (v: Record<string, string | undefined>) => {
     for (const [k, value] of Object.entries(v)) {
@@ -61,9 +66,14 @@ test.group('npm run conformance chooses its cluster', (group) => {
     return () => rmSync(dir, { recursive: true, force: true })
   })
 
-  test('no local cluster and no kubeconfig context answering: the embedded local profile is brought up', async ({ assert }) => {
+  test('no local cluster and no kubeconfig context answering: the embedded local profile is brought up', async ({
+    assert,
+  }) => {
     const { file, server } = await refusingKubeconfig(dir)
-    const choice = await withEnv({ ARK_LOCAL_DIR: join(dir, 'local'), ARK_KIND_DIR: join(dir, 'kind'), KUBECONFIG: file }, () => chooseCluster())
+    const choice = await withEnv(
+      { ARK_LOCAL_DIR: join(dir, 'local'), ARK_KIND_DIR: join(dir, 'kind'), KUBECONFIG: file },
+      () => chooseCluster()
+    )
     assert.equal(choice.profile, 'local')
     assert.isTrue(choice.bringUp)
     assert.match(choice.why, /^no reachable cluster/)
@@ -75,33 +85,66 @@ test.group('npm run conformance chooses its cluster', (group) => {
   test('a recorded local cluster whose components all run is used as it is', async ({ assert }) => {
     recordedCluster(dir, [adoptProcess('this test', process.pid)!])
     const choice = await withEnv({ ARK_LOCAL_DIR: dir }, () => chooseCluster())
-    assert.deepEqual(choice, { profile: 'local', why: `a local cluster is running in ${dir}`, bringUp: false })
+    assert.deepEqual(choice, {
+      profile: 'local',
+      why: `a local cluster is running in ${dir}`,
+      bringUp: false,
+    })
   })
 
-  test('a recorded local cluster with a dead component is brought up again, and the reason says so', async ({ assert }) => {
+  test('a recorded local cluster with a dead component is brought up again, and the reason says so', async ({
+    assert,
+  }) => {
     const { file } = await refusingKubeconfig(dir)
     // a start time no process has: the recorded component is gone
     recordedCluster(dir, [{ ...adoptProcess('etcd', process.pid)!, startTime: '1' }])
-    const choice = await withEnv({ ARK_LOCAL_DIR: dir, ARK_KIND_DIR: join(dir, 'kind'), KUBECONFIG: file }, () => chooseCluster())
+    const choice = await withEnv(
+      { ARK_LOCAL_DIR: dir, ARK_KIND_DIR: join(dir, 'kind'), KUBECONFIG: file },
+      () => chooseCluster()
+    )
     assert.isTrue(choice.bringUp)
-    assert.include(choice.why, `the local cluster recorded in ${dir} is ready with 1 dead component(s)`)
+    assert.include(
+      choice.why,
+      `the local cluster recorded in ${dir} is ready with 1 dead component(s)`
+    )
   })
 
-  test('an explicit --profile (or ARK_PROFILE), and the framework suite alone, pass through untouched', async ({ assert }) => {
-    assert.deepEqual(await conformanceArgs(['--profile', 'local', '--files', '04-platform']), ['--profile', 'local', '--files', '04-platform'])
+  test('an explicit --profile (or ARK_PROFILE), and the framework suite alone, pass through untouched', async ({
+    assert,
+  }) => {
+    assert.deepEqual(await conformanceArgs(['--profile', 'local', '--files', '04-platform']), [
+      '--profile',
+      'local',
+      '--files',
+      '04-platform',
+    ])
     assert.deepEqual(await conformanceArgs(['--profile=kind', '--keep']), ['--profile=kind'])
     assert.deepEqual(await conformanceArgs(['framework']), ['framework'])
-    assert.deepEqual(await withEnv({ ARK_PROFILE: 'local' }, () => conformanceArgs(['checks'])), ['checks'])
+    assert.deepEqual(await withEnv({ ARK_PROFILE: 'local' }, () => conformanceArgs(['checks'])), [
+      'checks',
+    ])
   })
 
-  test('a missing prerequisite stops the one command before anything is built, with the fix, and leaves a verdict', async ({ assert }) => {
+  test('a missing prerequisite stops the one command before anything is built, with the fix, and leaves a verdict', async ({
+    assert,
+  }) => {
     const { file } = await refusingKubeconfig(dir)
     const reports = join(dir, 'reports')
     const redisPort = String(await freePort())
-    const env: NodeJS.ProcessEnv = { ...process.env, ARK_LOCAL_DIR: join(dir, 'local'), ARK_KIND_DIR: join(dir, 'kind'), KUBECONFIG: file, REDIS_PORT: redisPort, ARK_CONFORMANCE_REPORTS: reports }
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ARK_LOCAL_DIR: join(dir, 'local'),
+      ARK_KIND_DIR: join(dir, 'kind'),
+      KUBECONFIG: file,
+      REDIS_PORT: redisPort,
+      ARK_CONFORMANCE_REPORTS: reports,
+    }
     delete env.ARK_PROFILE
     const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(repoRoot, 'conformance/bin/run.ts')], { cwd: repoRoot, env })
+      const child = spawn(process.execPath, [join(repoRoot, 'conformance/bin/run.ts')], {
+        cwd: repoRoot,
+        env,
+      })
       let text = ''
       child.stdout.on('data', (d) => (text += d))
       child.stderr.on('data', (d) => (text += d))

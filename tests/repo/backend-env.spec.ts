@@ -27,7 +27,9 @@ test.group('backend:env', (group) => {
     return () => rmSync(dir, { recursive: true, force: true })
   })
 
-  test('writes every setting of the example, with two different fresh secrets the production rules accept', async ({ assert }) => {
+  test('writes every setting of the example, with two different fresh secrets the production rules accept', async ({
+    assert,
+  }) => {
     const out = join(dir, '.env')
     const run = await backendEnv('--out', out)
     assert.equal(run.code, 0, run.stderr)
@@ -37,7 +39,10 @@ test.group('backend:env', (group) => {
     for (const [key, value] of Object.entries(example)) {
       if (key !== 'APP_KEY' && key !== 'JWT_SECRET') assert.equal(written[key], value, key)
     }
-    assert.deepEqual(productionSecretProblems({ APP_KEY: written.APP_KEY, JWT_SECRET: written.JWT_SECRET }), [])
+    assert.deepEqual(
+      productionSecretProblems({ APP_KEY: written.APP_KEY, JWT_SECRET: written.JWT_SECRET }),
+      []
+    )
     assert.isAtLeast(written.JWT_SECRET.length, 32)
     assert.notInclude(run.stdout, written.JWT_SECRET, 'a secret was printed')
     // another run makes other secrets

@@ -20,21 +20,39 @@ const scripts = [
 ]
 
 /** Runs a script with Node 24 and resolves to its exit status and output (never rejects). */
-function runScript(command: string, ...extra: string[]): Promise<{ status: number | null; output: string }> {
+function runScript(
+  command: string,
+  ...extra: string[]
+): Promise<{ status: number | null; output: string }> {
   const [file, ...args] = command.split(' ')
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args, ...extra], { cwd: repoRoot, timeout: 180_000, env: { ...process.env, ARK_LOCAL_DIR: '/nonexistent/never-used' } }, (error, stdout, stderr) =>
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, output: `${stdout}${stderr}` }),
+    execFile(
+      process.execPath,
+      [file, ...args, ...extra],
+      {
+        cwd: repoRoot,
+        timeout: 180_000,
+        env: { ...process.env, ARK_LOCAL_DIR: '/nonexistent/never-used' },
+      },
+      (error, stdout, stderr) =>
+        resolve({
+          status: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          output: `${stdout}${stderr}`,
+        })
     )
   })
 }
 
 test.group('command lines', () => {
-  test('every script refuses an unknown option with its usage and exit status 2', async ({ assert }) => {
+  test('every script refuses an unknown option with its usage and exit status 2', async ({
+    assert,
+  }) => {
     // three at a time: each start costs seconds of module loading, more on a busy machine
     for (let i = 0; i < scripts.length; i += 3) {
       const batch = scripts.slice(i, i + 3)
-      const results = await Promise.all(batch.map((command) => runScript(command, '--no-such-option')))
+      const results = await Promise.all(
+        batch.map((command) => runScript(command, '--no-such-option'))
+      )
       batch.forEach((command, j) => {
         assert.equal(results[j].status, 2, `${command}: ${results[j].output}`)
         assert.include(results[j].output, "Unknown option '--no-such-option'", command)
@@ -43,7 +61,10 @@ test.group('command lines', () => {
   }).timeout(600_000)
 
   test('a missing option value and an unknown command are usage errors too', async ({ assert }) => {
-    const [missing, command] = await Promise.all([runScript('scripts/toolchain.ts', '--only'), runScript('scripts/cluster-local.ts', 'start')])
+    const [missing, command] = await Promise.all([
+      runScript('scripts/toolchain.ts', '--only'),
+      runScript('scripts/cluster-local.ts', 'start'),
+    ])
     assert.equal(missing.status, 2, missing.output)
     assert.match(missing.output, /argument missing\s+usage: npm run toolchain/)
     assert.equal(command.status, 2, command.output)

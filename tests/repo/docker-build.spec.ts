@@ -9,7 +9,19 @@
 import { test } from '@japa/runner'
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -41,7 +53,10 @@ const IMAGE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin'
 /** The image's user must be able to walk down to its files: every ancestor of `dir` must be o+x. */
 function assertReachableByOthers(dir: string): void {
   for (let d = resolve(dir); d !== dirname(d); d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) throw new Error(`${d} is not traversable by other users; set TMPDIR to a directory they can reach (the image's user must read its files)`)
+    if ((statSync(d).mode & 0o001) === 0)
+      throw new Error(
+        `${d} is not traversable by other users; set TMPDIR to a directory they can reach (the image's user must read its files)`
+      )
   }
 }
 
@@ -51,28 +66,51 @@ function assertReachableByOthers(dir: string): void {
  */
 const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,
-  PATH: [dirname(process.execPath), join(root, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter),
+  PATH: [dirname(process.execPath), join(root, 'node_modules/.bin'), process.env.PATH ?? ''].join(
+    delimiter
+  ),
   ...extra,
 })
 
 /** The image runs as USER 1000:1000 over root-owned read-only files; as root we can do the same. */
 const imageUser = () => (process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {})
 
-async function sh(cwd: string, command: string, env = childEnv(), user: { uid?: number; gid?: number } = {}): Promise<void> {
+async function sh(
+  cwd: string,
+  command: string,
+  env = childEnv(),
+  user: { uid?: number; gid?: number } = {}
+): Promise<void> {
   try {
     await run('sh', ['-c', command], { cwd, env, maxBuffer: 64 * 1024 * 1024, ...user })
   } catch (e) {
     const err = e as Error & { stdout?: string; stderr?: string }
-    throw new Error(`"${command}" failed in ${cwd}:\n${(err.stdout ?? '') + (err.stderr ?? '') || err.message}`)
+    throw new Error(
+      `"${command}" failed in ${cwd}:\n${(err.stdout ?? '') + (err.stderr ?? '') || err.message}`
+    )
   }
 }
 
 /** Files of the build context the Dockerfile copies: the manifests and backend/ (working tree, as `docker build .` sees it). */
 function copyContext(to: string, backend: boolean) {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', 'package.json', 'package-lock.json', backend ? 'backend' : 'backend/package.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
+  const files = execFileSync(
+    'git',
+    [
+      'ls-files',
+      '-z',
+      '--cached',
+      '--others',
+      '--exclude-standard',
+      '--',
+      'package.json',
+      'package-lock.json',
+      backend ? 'backend' : 'backend/package.json',
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    }
+  )
     .split('\0')
     .filter((f) => f && existsSync(join(root, f)))
   for (const f of files) {
@@ -81,29 +119,47 @@ function copyContext(to: string, backend: boolean) {
   }
 }
 
-async function waitForHealth(child: ChildProcess, output: () => string): Promise<{ status: number; body: unknown }> {
+async function waitForHealth(
+  child: ChildProcess,
+  output: () => string
+): Promise<{ status: number; body: unknown }> {
   const deadline = Date.now() + 30_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output()}`)
+    if (child.exitCode !== null)
+      throw new Error(`the server exited with ${child.exitCode}:\n${output()}`)
     try {
-      const res = await fetch(`http://127.0.0.1:${PORT}/health`, { signal: AbortSignal.timeout(1000) })
+      const res = await fetch(`http://127.0.0.1:${PORT}/health`, {
+        signal: AbortSignal.timeout(1000),
+      })
       return { status: res.status, body: await res.json() }
     } catch {
-      if (Date.now() > deadline) throw new Error(`no answer on 127.0.0.1:${PORT}/health within 30 s:\n${output()}`)
+      if (Date.now() > deadline)
+        throw new Error(`no answer on 127.0.0.1:${PORT}/health within 30 s:\n${output()}`)
       await new Promise((r) => setTimeout(r, 250))
     }
   }
 }
 
 test.group('Dockerfile', () => {
-  test('multi-stage, Node 24 slim pinned, non-root, EXPOSE 8000, HEALTHCHECK on /health', ({ assert }) => {
-    assert.deepEqual(dockerfile.stages.map((s) => s.name), ['deps', 'build', 'prod-deps', 'runtime'])
+  test('multi-stage, Node 24 slim pinned, non-root, EXPOSE 8000, HEALTHCHECK on /health', ({
+    assert,
+  }) => {
+    assert.deepEqual(
+      dockerfile.stages.map((s) => s.name),
+      ['deps', 'build', 'prod-deps', 'runtime']
+    )
     assert.match(stage('deps').runs[0].command, /^npm ci\b/)
-    assert.deepEqual(stage('build').runs.map((r) => [r.workdir, r.command]), [['/app/backend', 'node ace build']])
+    assert.deepEqual(
+      stage('build').runs.map((r) => [r.workdir, r.command]),
+      [['/app/backend', 'node ace build']]
+    )
     assert.match(stage('prod-deps').runs[0].command, /^npm ci --omit=dev\b/)
     const runtime = stage('runtime')
     assert.match(runtime.from, /^node:24\.\d+\.\d+-[a-z]+-slim(@sha256:[a-f0-9]{64})?$/)
-    assert.equal(runtime.from.split('-')[0], `node:${JSON.parse(readFileSync('package.json', 'utf8')).devDependencies.node}`)
+    assert.equal(
+      runtime.from.split('-')[0],
+      `node:${JSON.parse(readFileSync('package.json', 'utf8')).devDependencies.node}`
+    )
     assert.notMatch(runtime.user ?? 'root', /^(root|0)(:|$)/)
     assert.deepEqual(runtime.expose, ['8000'])
     assert.equal(runtime.env.PORT, '8000')
@@ -113,13 +169,21 @@ test.group('Dockerfile', () => {
   })
 
   test('.dockerignore keeps secrets and host build output out of the context', ({ assert }) => {
-    const ignored = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim())
+    const ignored = readFileSync('.dockerignore', 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
     assert.includeMembers(ignored, ['**/node_modules', '**/build', '**/.env', '**/.env.*', '.git'])
   })
 
-  test('the production build runs and the built server answers /health as the image would (non-root, read-only files)', async ({ assert, cleanup }) => {
+  test('the production build runs and the built server answers /health as the image would (non-root, read-only files)', async ({
+    assert,
+    cleanup,
+  }) => {
     // another server on the port would answer /health in our place
-    assert.isFalse(await portInUse(PORT), `127.0.0.1:${PORT} is already in use; this test needs it free`)
+    assert.isFalse(
+      await portInUse(PORT),
+      `127.0.0.1:${PORT} is already in use; this test needs it free`
+    )
     const buildTree = mkdtempSync(join(tmpdir(), 'ark-image-build-'))
     const prodTree = mkdtempSync(join(tmpdir(), 'ark-image-prod-'))
     // the image's filesystem: /app and /usr/local/bin/node, nothing from the checkout
@@ -132,7 +196,8 @@ test.group('Dockerfile', () => {
       server?.kill('SIGTERM')
       await dropDatabase(database, pgAt).catch(() => {})
       await run('chmod', ['-R', 'u+w', imageRoot]).catch(() => {})
-      for (const d of [buildTree, prodTree, imageRoot, writableTmp]) rmSync(d, { recursive: true, force: true })
+      for (const d of [buildTree, prodTree, imageRoot, writableTmp])
+        rmSync(d, { recursive: true, force: true })
     })
 
     // deps: the checkout's node_modules is `npm ci` of the same package-lock.json (saves ~30 s)
@@ -140,7 +205,10 @@ test.group('Dockerfile', () => {
     symlinkSync(join(root, 'node_modules'), join(buildTree, 'node_modules'))
     // build stage, its own commands
     for (const r of stage('build').runs) await sh(inTree(buildTree, r.workdir), r.command)
-    assert.isTrue(existsSync(join(buildTree, 'backend/build/bin/server.js')), 'node ace build wrote build/bin/server.js')
+    assert.isTrue(
+      existsSync(join(buildTree, 'backend/build/bin/server.js')),
+      'node ace build wrote build/bin/server.js'
+    )
 
     // prod-deps stage, its own commands, on the manifests alone
     copyContext(prodTree, false)
@@ -191,13 +259,23 @@ test.group('Dockerfile', () => {
 
     const [cmd, ...args] = runtime.cmd!
     let output = ''
-    server = spawn(cmd === 'node' ? node : cmd, args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'], ...imageUser() })
+    server = spawn(cmd === 'node' ? node : cmd, args, {
+      cwd: workdir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...imageUser(),
+    })
     server.stdout!.on('data', (d) => (output += d))
     server.stderr!.on('data', (d) => (output += d))
     const health = await waitForHealth(server, () => output)
     assert.equal(health.status, 200)
     assert.deepEqual(health.body, { status: 'healthy' })
     const uid = imageUser().uid
-    if (uid !== undefined) assert.match(readFileSync(`/proc/${server.pid}/status`, 'utf8'), new RegExp(`\\nUid:\\s+${uid}\\s`), 'runs as the image user')
+    if (uid !== undefined)
+      assert.match(
+        readFileSync(`/proc/${server.pid}/status`, 'utf8'),
+        new RegExp(`\\nUid:\\s+${uid}\\s`),
+        'runs as the image user'
+      )
   }).timeout(300_000)
 })

@@ -15,8 +15,20 @@ test.group('project version', () => {
   test('package.json, backend/package.json, Chart appVersion and image tag agree', ({ assert }) => {
     const root = JSON.parse(read('package.json')).version
     assert.match(root, /^\d+\.\d+\.\d+$/)
-    assert.equal(JSON.parse(read('backend/package.json')).version, root, 'backend/package.json (GET / reports it)')
-    assert.equal(parse(read('helm/backend/Chart.yaml')).appVersion, root, 'helm/backend/Chart.yaml appVersion')
-    assert.equal(parse(read('helm/backend/values.yaml')).image.tag, root, 'helm/backend/values.yaml image.tag')
+    assert.equal(
+      JSON.parse(read('backend/package.json')).version,
+      root,
+      'backend/package.json (GET / reports it)'
+    )
+    assert.equal(
+      parse(read('helm/backend/Chart.yaml')).appVersion,
+      root,
+      'helm/backend/Chart.yaml appVersion'
+    )
+    assert.equal(
+      parse(read('helm/backend/values.yaml')).image.tag,
+      root,
+      'helm/backend/values.yaml image.tag'
+    )
   })
 })

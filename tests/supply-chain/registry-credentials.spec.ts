@@ -6,7 +6,12 @@
  * whose challenges name the realm each case needs.
  */
 import { test } from '@japa/runner'
-import { startFakeRegistry, startTokenHost, type FakeRegistry, type TokenHost } from './helpers/fake-registry.ts'
+import {
+  startFakeRegistry,
+  startTokenHost,
+  type FakeRegistry,
+  type TokenHost,
+} from './helpers/fake-registry.ts'
 import { runScript } from './helpers/run-script.ts'
 import { GITHUB_ISSUER, githubActionsToken } from './helpers/sigstore-stand-ins.ts'
 
@@ -17,10 +22,29 @@ const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`
 const state = {} as { registry: FakeRegistry; foreign: TokenHost }
 
 const image = () => `${state.registry.host}/${state.registry.repository}@${state.registry.digest}`
-const baseEnv = (extra: Record<string, string>) => ({ PATH: process.env.PATH ?? '', HOME: '/nonexistent', NO_COLOR: '1', ...extra })
-const credentialsFor = (registry: string) => ({ OCI_REGISTRY: registry, OCI_REGISTRY_USERNAME: USER, OCI_REGISTRY_PASSWORD: PASSWORD })
+const baseEnv = (extra: Record<string, string>) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: '/nonexistent',
+  NO_COLOR: '1',
+  ...extra,
+})
+const credentialsFor = (registry: string) => ({
+  OCI_REGISTRY: registry,
+  OCI_REGISTRY_USERNAME: USER,
+  OCI_REGISTRY_PASSWORD: PASSWORD,
+})
 const verify = (env: Record<string, string>) =>
-  runScript('scripts/verify-image.ts', [image(), '--certificate-identity', 'https://example.test/id', '--certificate-oidc-issuer', GITHUB_ISSUER], baseEnv(env))
+  runScript(
+    'scripts/verify-image.ts',
+    [
+      image(),
+      '--certificate-identity',
+      'https://example.test/id',
+      '--certificate-oidc-issuer',
+      GITHUB_ISSUER,
+    ],
+    baseEnv(env)
+  )
 
 test.group('supply chain · registry credentials are bound to their registry', (group) => {
   group.setup(async () => {
@@ -38,7 +62,9 @@ test.group('supply chain · registry credentials are bound to their registry', (
     state.foreign.requests.length = 0
   })
 
-  test('a token realm on another host is refused; the other host gets nothing', async ({ assert }) => {
+  test('a token realm on another host is refused; the other host gets nothing', async ({
+    assert,
+  }) => {
     state.registry.pullRealm = `${state.foreign.origin}/token`
     const run = await verify(credentialsFor(state.registry.host))
     assert.equal(run.code, 1, run.stderr)
@@ -50,25 +76,45 @@ test.group('supply chain · registry credentials are bound to their registry', (
 
   test('an allow-listed token host must still be https', async ({ assert }) => {
     state.registry.pullRealm = 'http://auth.registry.test/token'
-    const run = await verify({ ...credentialsFor(state.registry.host), OCI_REGISTRY_TOKEN_HOSTS: 'auth.registry.test' })
+    const run = await verify({
+      ...credentialsFor(state.registry.host),
+      OCI_REGISTRY_TOKEN_HOSTS: 'auth.registry.test',
+    })
     assert.equal(run.code, 1, run.stderr)
     assert.include(run.stderr, 'token realm http://auth.registry.test is not https')
   })
 
-  test('an allow-listed loopback token host over http is taken (tests only: loopback registry and realm)', async ({ assert }) => {
+  test('an allow-listed loopback token host over http is taken (tests only: loopback registry and realm)', async ({
+    assert,
+  }) => {
     state.registry.pullRealm = `${state.foreign.origin}/token`
-    const run = await verify({ ...credentialsFor(state.registry.host), OCI_REGISTRY_TOKEN_HOSTS: '127.0.0.2' })
-    assert.include(run.stderr, 'error [NO_SIGNATURE]', 'the manifest was read with the token, then no bundle found')
-    assert.deepEqual(state.foreign.requests.map((r) => r.authorization), [BASIC])
+    const run = await verify({
+      ...credentialsFor(state.registry.host),
+      OCI_REGISTRY_TOKEN_HOSTS: '127.0.0.2',
+    })
+    assert.include(
+      run.stderr,
+      'error [NO_SIGNATURE]',
+      'the manifest was read with the token, then no bundle found'
+    )
+    assert.deepEqual(
+      state.foreign.requests.map((r) => r.authorization),
+      [BASIC]
+    )
   })
 
   test('the bound registry gets the credentials at its own realm', async ({ assert }) => {
     const run = await verify(credentialsFor(state.registry.host))
     assert.include(run.stderr, 'error [NO_SIGNATURE]')
-    assert.deepEqual(state.registry.tokenRequests.map((r) => r.authorization), [BASIC])
+    assert.deepEqual(
+      state.registry.tokenRequests.map((r) => r.authorization),
+      [BASIC]
+    )
   })
 
-  test('credentials bound to another registry are not sent to this one (anonymous token request)', async ({ assert }) => {
+  test('credentials bound to another registry are not sent to this one (anonymous token request)', async ({
+    assert,
+  }) => {
     const run = await verify(credentialsFor('ghcr.io'))
     assert.include(run.stderr, 'error [NO_SIGNATURE]')
     assert.lengthOf(state.registry.tokenRequests, 1)
@@ -82,13 +128,25 @@ test.group('supply chain · registry credentials are bound to their registry', (
     assert.deepEqual(state.registry.tokenRequests, [])
   })
 
-  test('sign-image refuses a push challenge naming a foreign realm before signing or attaching', async ({ assert }) => {
+  test('sign-image refuses a push challenge naming a foreign realm before signing or attaching', async ({
+    assert,
+  }) => {
     state.registry.pushRealm = `${state.foreign.origin}/token`
-    const token = githubActionsToken({ repository: 'acme/app', workflowFile: 'backend-ci.yml', ref: 'refs/heads/main' })
+    const token = githubActionsToken({
+      repository: 'acme/app',
+      workflowFile: 'backend-ci.yml',
+      ref: 'refs/heads/main',
+    })
     const run = await runScript(
       'scripts/sign-image.ts',
-      [image(), '--fulcio-url', 'http://127.0.0.1:9/never', '--rekor-url', 'http://127.0.0.1:9/never'],
-      baseEnv({ ...credentialsFor(state.registry.host), SIGSTORE_ID_TOKEN: token }),
+      [
+        image(),
+        '--fulcio-url',
+        'http://127.0.0.1:9/never',
+        '--rekor-url',
+        'http://127.0.0.1:9/never',
+      ],
+      baseEnv({ ...credentialsFor(state.registry.host), SIGSTORE_ID_TOKEN: token })
     )
     assert.equal(run.code, 1, run.stderr)
     assert.include(run.stderr, `token realm ${state.foreign.origin} is not on 127.0.0.1`)

@@ -30,7 +30,12 @@ const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 
 /** Runs a repo script with Node 24 and a clean environment (no ambient token or registry login). */
 function run(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return runScript(script, args, { PATH: process.env.PATH ?? '', HOME: state.home, NO_COLOR: '1', ...env })
+  return runScript(script, args, {
+    PATH: process.env.PATH ?? '',
+    HOME: state.home,
+    NO_COLOR: '1',
+    ...env,
+  })
 }
 
 const state = {} as {
@@ -39,23 +44,45 @@ const state = {} as {
   sigstore: StandIns
   rogue: StandIns
   trustedRoot: string
-  images: Record<'signed' | 'unsigned' | 'copied' | 'tampered' | 'garbage' | 'evil' | 'rogue' | 'tokenless', string>
+  images: Record<
+    'signed' | 'unsigned' | 'copied' | 'tampered' | 'garbage' | 'evil' | 'rogue' | 'tokenless',
+    string
+  >
   signRun: Run
 }
 
 const ref = (digest: string) => `${state.registry.host}/${IMAGE_REPO}@${digest}`
-const signArgs = (standIns: StandIns) => ['--fulcio-url', standIns.fulcioURL, '--rekor-url', standIns.rekorURL]
+const signArgs = (standIns: StandIns) => [
+  '--fulcio-url',
+  standIns.fulcioURL,
+  '--rekor-url',
+  standIns.rekorURL,
+]
 const sign = (digest: string, token: string | undefined, standIns = state.sigstore) =>
-  run('scripts/sign-image.ts', [ref(digest), ...signArgs(standIns)], token ? { SIGSTORE_ID_TOKEN: token } : {})
+  run(
+    'scripts/sign-image.ts',
+    [ref(digest), ...signArgs(standIns)],
+    token ? { SIGSTORE_ID_TOKEN: token } : {}
+  )
 const verify = (image: string, ...flags: string[]) =>
   run('scripts/verify-image.ts', [image, '--trusted-root', state.trustedRoot, ...flags])
 const verifyAsMain = (image: string, ...flags: string[]) =>
-  verify(image, '--certificate-identity', MAIN, '--certificate-oidc-issuer', GITHUB_ISSUER, ...flags)
-const mainToken = () => githubActionsToken({ repository: REPO, workflowFile: 'backend-ci.yml', ref: 'refs/heads/main' })
+  verify(
+    image,
+    '--certificate-identity',
+    MAIN,
+    '--certificate-oidc-issuer',
+    GITHUB_ISSUER,
+    ...flags
+  )
+const mainToken = () =>
+  githubActionsToken({ repository: REPO, workflowFile: 'backend-ci.yml', ref: 'refs/heads/main' })
 
 async function bundleOf(digest: string): Promise<{ bytes: Buffer; json: any }> {
   const client = new RegistryClient(parseImageRef(ref(digest)))
-  const [descriptor] = (await client.referrers(digest)).filter((d) => d.artifactType === BUNDLE_TYPE)
+  const [descriptor] = (await client.referrers(digest)).filter(
+    (d) => d.artifactType === BUNDLE_TYPE
+  )
   const manifest = await client.manifest(descriptor.digest)
   const bytes = await client.blob(manifest.json.layers[0].digest)
   return { bytes, json: JSON.parse(bytes.toString('utf8')) }
@@ -89,9 +116,24 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
       stops.push(() => state.rogue.stop())
       state.trustedRoot = join(state.home, 'trusted_root.json')
       await writeTrustedRoot(state.sigstore, state.trustedRoot)
-      const names = ['signed', 'unsigned', 'copied', 'tampered', 'garbage', 'evil', 'rogue', 'tokenless'] as const
+      const names = [
+        'signed',
+        'unsigned',
+        'copied',
+        'tampered',
+        'garbage',
+        'evil',
+        'rogue',
+        'tokenless',
+      ] as const
       state.images = {} as typeof state.images
-      for (const name of names) state.images[name] = await pushImage(state.registry.host, IMAGE_REPO, name, `image ${name}\n`)
+      for (const name of names)
+        state.images[name] = await pushImage(
+          state.registry.host,
+          IMAGE_REPO,
+          name,
+          `image ${name}\n`
+        )
       state.signRun = await sign(state.images.signed, mainToken())
     } catch (error) {
       await cleanup()
@@ -100,27 +142,44 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     return cleanup
   })
 
-  test('sign-image signs the digest keylessly and attaches the bundle to the image as an OCI referrer', async ({ assert }) => {
+  test('sign-image signs the digest keylessly and attaches the bundle to the image as an OCI referrer', async ({
+    assert,
+  }) => {
     assert.equal(state.signRun.code, 0, state.signRun.stderr)
-    assert.include(state.signRun.stdout, `signed ${state.registry.host}/${IMAGE_REPO}@${state.images.signed} as ${MAIN}`)
+    assert.include(
+      state.signRun.stdout,
+      `signed ${state.registry.host}/${IMAGE_REPO}@${state.images.signed} as ${MAIN}`
+    )
 
     // distribution 2.8 has no referrers API: the referrers tag schema lists the bundle
-    const index = await fetch(`http://${state.registry.host}/v2/${IMAGE_REPO}/manifests/${state.images.signed.replace(':', '-')}`, {
-      headers: { accept: 'application/vnd.oci.image.index.v1+json' },
-    }).then((r) => r.json())
+    const index = await fetch(
+      `http://${state.registry.host}/v2/${IMAGE_REPO}/manifests/${state.images.signed.replace(':', '-')}`,
+      {
+        headers: { accept: 'application/vnd.oci.image.index.v1+json' },
+      }
+    ).then((r) => r.json())
     assert.lengthOf(index.manifests, 1)
     assert.equal(index.manifests[0].artifactType, BUNDLE_TYPE)
-    assert.equal(index.manifests[0].annotations['dev.sigstore.bundle.predicateType'], 'https://sigstore.dev/cosign/sign/v1')
+    assert.equal(
+      index.manifests[0].annotations['dev.sigstore.bundle.predicateType'],
+      'https://sigstore.dev/cosign/sign/v1'
+    )
 
     const { json: bundle } = await bundleOf(state.images.signed)
     assert.equal(bundle.mediaType, BUNDLE_TYPE)
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'))
+    const statement = JSON.parse(
+      Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')
+    )
     assert.equal(statement.predicateType, 'https://sigstore.dev/cosign/sign/v1')
-    assert.deepEqual(statement.subject[0].digest, { sha256: state.images.signed.slice('sha256:'.length) })
+    assert.deepEqual(statement.subject[0].digest, {
+      sha256: state.images.signed.slice('sha256:'.length),
+    })
     assert.lengthOf(bundle.verificationMaterial.tlogEntries, 1)
   })
 
-  test('verify-image accepts the signed digest for the workflow identity (by digest and by tag)', async ({ assert }) => {
+  test('verify-image accepts the signed digest for the workflow identity (by digest and by tag)', async ({
+    assert,
+  }) => {
     const byDigest = await verifyAsMain(ref(state.images.signed), '--json')
     assert.equal(byDigest.code, 0, byDigest.stderr)
     const result = JSON.parse(byDigest.stdout)
@@ -130,56 +189,98 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
 
     const byTag = await verifyAsMain(`${state.registry.host}/${IMAGE_REPO}:signed`)
     assert.equal(byTag.code, 0, byTag.stderr)
-    assert.include(byTag.stdout, `verified ${state.registry.host}/${IMAGE_REPO}@${state.images.signed}: signed by ${MAIN}`)
+    assert.include(
+      byTag.stdout,
+      `verified ${state.registry.host}/${IMAGE_REPO}@${state.images.signed}: signed by ${MAIN}`
+    )
   })
 
   test('verify-image rejects another digest: an unsigned image', async ({ assert }) => {
     const result = await verifyAsMain(ref(state.images.unsigned))
     assert.equal(result.code, 1)
-    assert.include(result.stderr, `error [NO_SIGNATURE]: no Sigstore bundle is attached to ${ref(state.images.unsigned)}`)
+    assert.include(
+      result.stderr,
+      `error [NO_SIGNATURE]: no Sigstore bundle is attached to ${ref(state.images.unsigned)}`
+    )
   })
 
-  test('verify-image rejects another digest: a valid bundle of the signed image copied onto it', async ({ assert }) => {
+  test('verify-image rejects another digest: a valid bundle of the signed image copied onto it', async ({
+    assert,
+  }) => {
     await attach(state.images.copied, (await bundleOf(state.images.signed)).bytes)
     const result = await verifyAsMain(ref(state.images.copied))
     assert.equal(result.code, 1)
     assert.include(result.stderr, 'error [DIGEST_MISMATCH]')
-    assert.include(result.stderr, `the signature covers ${state.images.signed}, not ${state.images.copied}`)
+    assert.include(
+      result.stderr,
+      `the signature covers ${state.images.signed}, not ${state.images.copied}`
+    )
   })
 
-  test('verify-image rejects another identity: other workflow, other issuer, and a look-alike ref', async ({ assert }) => {
+  test('verify-image rejects another identity: other workflow, other issuer, and a look-alike ref', async ({
+    assert,
+  }) => {
     const release = githubWorkflowIdentity(REPO, 'release.yml', 'refs/heads/main')
     const otherWorkflow = await verify(ref(state.images.signed), '--certificate-identity', release)
     assert.equal(otherWorkflow.code, 1)
     assert.include(otherWorkflow.stderr, `error [IDENTITY_MISMATCH]`)
-    assert.include(otherWorkflow.stderr, `signed by ${MAIN} (issuer ${GITHUB_ISSUER}), expected ${release}`)
+    assert.include(
+      otherWorkflow.stderr,
+      `signed by ${MAIN} (issuer ${GITHUB_ISSUER}), expected ${release}`
+    )
 
-    const otherIssuer = await verify(ref(state.images.signed), '--certificate-identity', MAIN, '--certificate-oidc-issuer', 'https://accounts.google.com')
+    const otherIssuer = await verify(
+      ref(state.images.signed),
+      '--certificate-identity',
+      MAIN,
+      '--certificate-oidc-issuer',
+      'https://accounts.google.com'
+    )
     assert.equal(otherIssuer.code, 1)
     assert.include(otherIssuer.stderr, `(issuer https://accounts.google.com)`)
     assert.include(otherIssuer.stderr, `error [IDENTITY_MISMATCH]`)
 
     // Signed from branch "main-evil": its identity has MAIN as a prefix, and must still not pass.
-    const evilToken = githubActionsToken({ repository: REPO, workflowFile: 'backend-ci.yml', ref: 'refs/heads/main-evil' })
+    const evilToken = githubActionsToken({
+      repository: REPO,
+      workflowFile: 'backend-ci.yml',
+      ref: 'refs/heads/main-evil',
+    })
     const signed = await sign(state.images.evil, evilToken)
     assert.equal(signed.code, 0, signed.stderr)
     const lookAlike = await verifyAsMain(ref(state.images.evil))
     assert.equal(lookAlike.code, 1)
-    assert.include(lookAlike.stderr, `error [IDENTITY_MISMATCH]: ${ref(state.images.evil)} has no acceptable signature: identity mismatch: signed by ${MAIN}-evil`)
+    assert.include(
+      lookAlike.stderr,
+      `error [IDENTITY_MISMATCH]: ${ref(state.images.evil)} has no acceptable signature: identity mismatch: signed by ${MAIN}-evil`
+    )
 
     // A pattern must match the whole identity: main matches, main-evil does not.
-    const pattern = 'https://github\\.com/acme/agent-ready-k8s/\\.github/workflows/backend-ci\\.yml@refs/heads/main'
-    const byPattern = await verify(ref(state.images.signed), '--certificate-identity-regexp', pattern)
+    const pattern =
+      'https://github\\.com/acme/agent-ready-k8s/\\.github/workflows/backend-ci\\.yml@refs/heads/main'
+    const byPattern = await verify(
+      ref(state.images.signed),
+      '--certificate-identity-regexp',
+      pattern
+    )
     assert.equal(byPattern.code, 0, byPattern.stderr)
-    const evilByPattern = await verify(ref(state.images.evil), '--certificate-identity-regexp', pattern)
+    const evilByPattern = await verify(
+      ref(state.images.evil),
+      '--certificate-identity-regexp',
+      pattern
+    )
     assert.equal(evilByPattern.code, 1)
     assert.include(evilByPattern.stderr, 'error [IDENTITY_MISMATCH]')
   })
 
-  test('verify-image rejects a tampered bundle and a bundle from an untrusted Sigstore instance', async ({ assert }) => {
+  test('verify-image rejects a tampered bundle and a bundle from an untrusted Sigstore instance', async ({
+    assert,
+  }) => {
     // Re-point a valid bundle's statement at another image, keeping its signature and log entry.
     const { json: bundle } = await bundleOf(state.images.signed)
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'))
+    const statement = JSON.parse(
+      Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')
+    )
     statement.subject[0].digest.sha256 = state.images.tampered.slice('sha256:'.length)
     bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64')
     await attach(state.images.tampered, Buffer.from(JSON.stringify(bundle)))
@@ -190,7 +291,10 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     assert.include(tampered.stderr, 'DSSE payload hash mismatch')
 
     // Not a bundle at all, under the bundle media type.
-    await attach(state.images.garbage, Buffer.from('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","oops":'))
+    await attach(
+      state.images.garbage,
+      Buffer.from('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","oops":')
+    )
     const garbage = await verifyAsMain(ref(state.images.garbage))
     assert.equal(garbage.code, 1)
     assert.include(garbage.stderr, 'error [INVALID_SIGNATURE]: ')
@@ -205,7 +309,9 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     assert.match(untrusted.stderr, /CERTIFICATE_ERROR|TLOG/)
   })
 
-  test('sign-image without an OIDC token fails clearly and attaches nothing', async ({ assert }) => {
+  test('sign-image without an OIDC token fails clearly and attaches nothing', async ({
+    assert,
+  }) => {
     const result = await sign(state.images.tokenless, undefined)
     assert.equal(result.code, 1)
     assert.include(result.stderr, 'error [NO_OIDC_TOKEN]: no OIDC token available')
@@ -214,18 +320,29 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     assert.deepEqual(await client.referrers(state.images.tokenless), [])
   })
 
-  test('sign-image and verify-image report an image that is not in the registry', async ({ assert }) => {
+  test('sign-image and verify-image report an image that is not in the registry', async ({
+    assert,
+  }) => {
     const missing = `sha256:${'0'.repeat(63)}1`
     const signed = await sign(missing, mainToken())
     assert.equal(signed.code, 1)
-    assert.include(signed.stderr, `error [IMAGE_NOT_FOUND]: image not found: ${state.registry.host}/${IMAGE_REPO} has no manifest ${missing}`)
+    assert.include(
+      signed.stderr,
+      `error [IMAGE_NOT_FOUND]: image not found: ${state.registry.host}/${IMAGE_REPO} has no manifest ${missing}`
+    )
     const verified = await verifyAsMain(ref(missing))
     assert.equal(verified.code, 1)
     assert.include(verified.stderr, 'error [IMAGE_NOT_FOUND]')
   })
 
-  test('sign-image refuses a tag (it signs digests only) and verify-image demands an identity', async ({ assert }) => {
-    const tagged = await run('scripts/sign-image.ts', [`${state.registry.host}/${IMAGE_REPO}:signed`], { SIGSTORE_ID_TOKEN: mainToken() })
+  test('sign-image refuses a tag (it signs digests only) and verify-image demands an identity', async ({
+    assert,
+  }) => {
+    const tagged = await run(
+      'scripts/sign-image.ts',
+      [`${state.registry.host}/${IMAGE_REPO}:signed`],
+      { SIGSTORE_ID_TOKEN: mainToken() }
+    )
     assert.equal(tagged.code, 2)
     assert.include(tagged.stderr, 'error [USAGE]: sign a digest, not a tag')
     const anyone = await verify(ref(state.images.signed))

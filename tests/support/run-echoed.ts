@@ -6,7 +6,11 @@ import { spawn } from 'node:child_process'
 
 export type EchoedRun = { code: number | null; out: string; ms: number }
 
-export function runEchoed(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; onOutput?: () => void }): Promise<EchoedRun> {
+export function runEchoed(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; onOutput?: () => void }
+): Promise<EchoedRun> {
   const started = Date.now()
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env })

@@ -47,9 +47,14 @@ export async function crdProblems(docs: Doc[]): Promise<Problem[]> {
     if (!validate) continue
     if (!(validate as (data: unknown) => boolean)(object)) {
       const errors = (validate.errors ?? []).map((e) =>
-        e.keyword === 'additionalProperties' ? `${e.instancePath || '/'} has unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"` : `${e.instancePath} ${e.message}`,
+        e.keyword === 'additionalProperties'
+          ? `${e.instancePath || '/'} has unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`
+          : `${e.instancePath} ${e.message}`
       )
-      problems.push({ file, message: `${object.kind} ${object.metadata?.name}: ${[...new Set(errors)].join('; ')} (Argo CD ${readPins().tools.argocd.version} CRD)` })
+      problems.push({
+        file,
+        message: `${object.kind} ${object.metadata?.name}: ${[...new Set(errors)].join('; ')} (Argo CD ${readPins().tools.argocd.version} CRD)`,
+      })
     }
   }
   return problems

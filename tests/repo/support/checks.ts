@@ -35,9 +35,15 @@ export function gitopsManifests(root: string): Doc[] {
 // ---------------------------------------------------------------------------------------------
 // Schemas: kubernetes-models (Kubernetes 1.3x OpenAPI) and @kubernetes-models/argo-cd (CRDs).
 
-const notKubernetesApi = new Set(['kustomize.config.k8s.io/v1beta1/Kustomization', 'kind.x-k8s.io/v1alpha4/Cluster'])
+const notKubernetesApi = new Set([
+  'kustomize.config.k8s.io/v1beta1/Kustomization',
+  'kind.x-k8s.io/v1alpha4/Cluster',
+])
 
-async function modelClass(apiVersion: string, kind: string): Promise<(new (o: object) => { validate(): void }) | undefined> {
+async function modelClass(
+  apiVersion: string,
+  kind: string
+): Promise<(new (o: object) => { validate(): void }) | undefined> {
   const modulePath = apiVersion.startsWith('argoproj.io/')
     ? `@kubernetes-models/argo-cd/${apiVersion}`
     : `kubernetes-models/${apiVersion}`
@@ -61,13 +67,19 @@ export async function schemaProblems(docs: Doc[]): Promise<Problem[]> {
     if (notKubernetesApi.has(`${apiVersion}/${kind}`)) continue // checked by kustomizationProblems / kindConfigProblems
     const Model = await modelClass(apiVersion, kind)
     if (!Model) {
-      problems.push({ file, message: `${name}: no Kubernetes or Argo CD schema for ${apiVersion} ${kind}` })
+      problems.push({
+        file,
+        message: `${name}: no Kubernetes or Argo CD schema for ${apiVersion} ${kind}`,
+      })
       continue
     }
     try {
       new Model(object).validate()
     } catch (e) {
-      problems.push({ file, message: `${name} does not match the ${apiVersion} ${kind} schema: ${(e as Error).message}` })
+      problems.push({
+        file,
+        message: `${name} does not match the ${apiVersion} ${kind} schema: ${(e as Error).message}`,
+      })
     }
   }
   return problems
@@ -76,13 +88,19 @@ export async function schemaProblems(docs: Doc[]): Promise<Problem[]> {
 // ---------------------------------------------------------------------------------------------
 // helm lint --strict
 
-export async function lintProblems(root: string, runs: { chart: string; args: string[] }[]): Promise<Problem[]> {
+export async function lintProblems(
+  root: string,
+  runs: { chart: string; args: string[] }[]
+): Promise<Problem[]> {
   const problems: Problem[] = []
   for (const { chart, args } of runs) {
     try {
       await helm(root, ['lint', '--strict', chart, ...args])
     } catch (e) {
-      problems.push({ file: chart, message: `helm lint --strict ${args.join(' ')}: ${(e as Error).message}` })
+      problems.push({
+        file: chart,
+        message: `helm lint --strict ${args.join(' ')}: ${(e as Error).message}`,
+      })
     }
   }
   return problems
@@ -107,23 +125,38 @@ function globRegExp(pattern: string, separator?: string): RegExp {
 }
 
 /** Argo CD's NormalizeGitURL, as far as comparison needs: lower case, no trailing ".git". */
-const normalizeRepo = (url: string) => url.trim().toLowerCase().replace(/\.git$/, '')
+const normalizeRepo = (url: string) =>
+  url
+    .trim()
+    .toLowerCase()
+    .replace(/\.git$/, '')
 
 export function sourcePermitted(project: Record<string, any>, repoURL: string): boolean {
   const src = normalizeRepo(repoURL)
-  return (project.spec?.sourceRepos ?? []).some((p: string) => p === '*' || globRegExp(normalizeRepo(p), '/').test(src))
-}
-
-export function destinationPermitted(project: Record<string, any>, server: string, namespace: string): boolean {
-  return (project.spec?.destinations ?? []).some(
-    (d: { server?: string; namespace?: string }) =>
-      globRegExp(d.server ?? '').test(server) && globRegExp(d.namespace ?? '').test(namespace ?? ''),
+  return (project.spec?.sourceRepos ?? []).some(
+    (p: string) => p === '*' || globRegExp(normalizeRepo(p), '/').test(src)
   )
 }
 
-export function clusterKindPermitted(project: Record<string, any>, group: string, kind: string): boolean {
+export function destinationPermitted(
+  project: Record<string, any>,
+  server: string,
+  namespace: string
+): boolean {
+  return (project.spec?.destinations ?? []).some(
+    (d: { server?: string; namespace?: string }) =>
+      globRegExp(d.server ?? '').test(server) && globRegExp(d.namespace ?? '').test(namespace ?? '')
+  )
+}
+
+export function clusterKindPermitted(
+  project: Record<string, any>,
+  group: string,
+  kind: string
+): boolean {
   return (project.spec?.clusterResourceWhitelist ?? []).some(
-    (r: { group: string; kind: string }) => globRegExp(r.group).test(group) && globRegExp(r.kind).test(kind),
+    (r: { group: string; kind: string }) =>
+      globRegExp(r.group).test(group) && globRegExp(r.kind).test(kind)
   )
 }
 
@@ -131,21 +164,31 @@ export function clusterKindPermitted(project: Record<string, any>, group: string
  * The AppProjects as bootstrap applies them (scripts/lib/gitops-apply.ts appProjects): the
  * committed source URL replaced by `repoURL` (default: the committed one), each with its file.
  */
-export function loadProjects(root: string, repoURL?: string): Map<string, { file: string; object: Record<string, any> }> {
+export function loadProjects(
+  root: string,
+  repoURL?: string
+): Map<string, { file: string; object: Record<string, any> }> {
   const files = new Map<string, string>()
-  for (const doc of walk(root, 'gitops/projects').flatMap((f) => docsOf(readFileSync(join(root, f), 'utf8'), f))) {
+  for (const doc of walk(root, 'gitops/projects').flatMap((f) =>
+    docsOf(readFileSync(join(root, f), 'utf8'), f)
+  )) {
     if (doc.object.kind === 'AppProject') files.set(doc.object.metadata.name, doc.file)
   }
   const projects = new Map<string, { file: string; object: Record<string, any> }>()
   for (const object of appProjects(repoURL ?? committedSourceURL(root), root)) {
-    if (object.kind === 'AppProject') projects.set(object.metadata.name, { file: files.get(object.metadata.name) ?? 'gitops/projects', object })
+    if (object.kind === 'AppProject')
+      projects.set(object.metadata.name, {
+        file: files.get(object.metadata.name) ?? 'gitops/projects',
+        object,
+      })
   }
   return projects
 }
 
 /** root-app.yaml's committed repoURL: the one source setting as the repository ships it. */
 export function committedSourceURL(root: string): string {
-  return parse(readFileSync(join(root, 'gitops/bootstrap/root-app.yaml'), 'utf8')).spec.source.repoURL
+  return parse(readFileSync(join(root, 'gitops/bootstrap/root-app.yaml'), 'utf8')).spec.source
+    .repoURL
 }
 
 /** Sample URLs of the one source setting in each of its three forms (see docs/gitops.md). */
@@ -160,7 +203,11 @@ export const sourceSettingForms = [
  * forms the one source setting takes: for each, the projects are loaded as bootstrap applies them
  * for that URL, and an in-repo Application (path under helm/ or gitops/) is checked with it.
  */
-export function projectProblems(root: string, applications: Doc[], inRepoURLs: string[] = sourceSettingForms): Problem[] {
+export function projectProblems(
+  root: string,
+  applications: Doc[],
+  inRepoURLs: string[] = sourceSettingForms
+): Problem[] {
   const problems: Problem[] = []
   for (const url of inRepoURLs) {
     const projects = loadProjects(root, url)
@@ -169,7 +216,10 @@ export function projectProblems(root: string, applications: Doc[], inRepoURLs: s
       const name = app.metadata?.name
       const project = projects.get(app.spec?.project)
       if (!project) {
-        problems.push({ file, message: `Application ${name}: project "${app.spec?.project}" is not defined in gitops/projects/` })
+        problems.push({
+          file,
+          message: `Application ${name}: project "${app.spec?.project}" is not defined in gitops/projects/`,
+        })
         continue
       }
       const { server, namespace } = app.spec.destination ?? {}
@@ -181,10 +231,16 @@ export function projectProblems(root: string, applications: Doc[], inRepoURLs: s
       }
       const sources = [app.spec.source, ...(app.spec.sources ?? [])].filter(Boolean)
       for (const source of sources) {
-        const inRepo = source.path?.startsWith('helm/') || source.path?.startsWith('gitops/') || inRepoURLs.includes(source.repoURL)
+        const inRepo =
+          source.path?.startsWith('helm/') ||
+          source.path?.startsWith('gitops/') ||
+          inRepoURLs.includes(source.repoURL)
         const checked = inRepo ? url : source.repoURL
         if (!sourcePermitted(project.object, checked)) {
-          problems.push({ file, message: `Application ${name}: source ${checked} is not in sourceRepos of AppProject ${project.object.metadata.name} (${project.file})` })
+          problems.push({
+            file,
+            message: `Application ${name}: source ${checked} is not in sourceRepos of AppProject ${project.object.metadata.name} (${project.file})`,
+          })
         }
       }
     }
@@ -193,18 +249,42 @@ export function projectProblems(root: string, applications: Doc[], inRepoURLs: s
 }
 
 const clusterScopedKinds = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IngressClass', 'PersistentVolume',
-  'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'IngressClass',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
 ])
 
 /** Cluster-scoped objects a chart renders must be whitelisted by the project that deploys it. */
-export function clusterScopeProblems(root: string, projectName: string, rendered: Doc[]): Problem[] {
+export function clusterScopeProblems(
+  root: string,
+  projectName: string,
+  rendered: Doc[]
+): Problem[] {
   const project = loadProjects(root).get(projectName)
-  if (!project) return [{ file: 'gitops/projects', message: `AppProject ${projectName} is missing` }]
+  if (!project)
+    return [{ file: 'gitops/projects', message: `AppProject ${projectName} is missing` }]
   return rendered
     .filter(({ object }) => clusterScopedKinds.has(object.kind))
-    .filter(({ object }) => !clusterKindPermitted(project.object, (object.apiVersion as string).includes('/') ? object.apiVersion.split('/')[0] : '', object.kind))
-    .map(({ file, object }) => ({ file, message: `${object.kind} ${object.metadata?.name} is cluster-scoped, which AppProject ${projectName} (${project.file}) does not allow` }))
+    .filter(
+      ({ object }) =>
+        !clusterKindPermitted(
+          project.object,
+          (object.apiVersion as string).includes('/') ? object.apiVersion.split('/')[0] : '',
+          object.kind
+        )
+    )
+    .map(({ file, object }) => ({
+      file,
+      message: `${object.kind} ${object.metadata?.name} is cluster-scoped, which AppProject ${projectName} (${project.file}) does not allow`,
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,11 +299,18 @@ export function chartPinProblems(root: string): Problem[] {
   for (const [name, app] of Object.entries(values.apps ?? {})) {
     if (!app.chart) continue
     if (!exactVersion.test(String(app.chart.version ?? ''))) {
-      problems.push({ file, message: `app ${name}: chart ${app.chart.repoURL} version "${app.chart.version ?? ''}" is not pinned to an exact version` })
+      problems.push({
+        file,
+        message: `app ${name}: chart ${app.chart.repoURL} version "${app.chart.version ?? ''}" is not pinned to an exact version`,
+      })
     }
   }
   const chart = parse(readFileSync(join(root, 'helm/backend/Chart.yaml'), 'utf8'))
-  if (!exactVersion.test(String(chart.version))) problems.push({ file: 'helm/backend/Chart.yaml', message: `chart version "${chart.version}" is not exact` })
+  if (!exactVersion.test(String(chart.version)))
+    problems.push({
+      file: 'helm/backend/Chart.yaml',
+      message: `chart version "${chart.version}" is not exact`,
+    })
   return problems
 }
 
@@ -235,7 +322,10 @@ export function applicationPinProblems(applications: Doc[]): Problem[] {
       [object.spec?.source, ...(object.spec?.sources ?? [])]
         .filter((source) => source && (source.chart || source.repoURL?.startsWith('oci://')))
         .filter((source) => !exactVersion.test(String(source.targetRevision ?? '')))
-        .map((source) => ({ file, message: `Application ${object.metadata.name}: chart revision "${source.targetRevision ?? ''}" is not pinned` })),
+        .map((source) => ({
+          file,
+          message: `Application ${object.metadata.name}: chart revision "${source.targetRevision ?? ''}" is not pinned`,
+        }))
     )
 }
 
@@ -255,7 +345,11 @@ export function renderedImageProblems(docs: Doc[]): Problem[] {
     const spec = object.kind === 'Pod' ? object.spec : object.spec?.template?.spec
     for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
       const p = imageProblem(c.image)
-      if (p) problems.push({ file, message: `${object.kind} ${object.metadata?.name} container ${c.name} ${p}` })
+      if (p)
+        problems.push({
+          file,
+          message: `${object.kind} ${object.metadata?.name} container ${c.name} ${p}`,
+        })
     }
   }
   return problems
@@ -311,15 +405,29 @@ export { relative }
 const digestPinned = (image: string) => /^[^@\s]+:[\w][\w.-]*@sha256:[a-f0-9]{64}$/.test(image)
 
 /** Image references without tag@sha256. `exempt` names repositories built here (no registry digest). */
-export function digestProblems(refs: { file: string; where: string; image: string }[], exempt: string[] = []): Problem[] {
+export function digestProblems(
+  refs: { file: string; where: string; image: string }[],
+  exempt: string[] = []
+): Problem[] {
   return refs
-    .filter(({ image }) => !exempt.some((repo) => image === repo || image.startsWith(`${repo}:`) || image.startsWith(`${repo}@`)))
+    .filter(
+      ({ image }) =>
+        !exempt.some(
+          (repo) => image === repo || image.startsWith(`${repo}:`) || image.startsWith(`${repo}@`)
+        )
+    )
     .filter(({ image }) => !digestPinned(image))
-    .map(({ file, where, image }) => ({ file, message: `${where}: image ${image} is not pinned as tag@sha256:<digest>` }))
+    .map(({ file, where, image }) => ({
+      file,
+      message: `${where}: image ${image} is not pinned as tag@sha256:<digest>`,
+    }))
 }
 
 /** The images a Dockerfile pulls: every FROM that is not an earlier stage, and a `# syntax=` frontend. */
-export function dockerfileImages(file: string, text: string): { file: string; where: string; image: string }[] {
+export function dockerfileImages(
+  file: string,
+  text: string
+): { file: string; where: string; image: string }[] {
   // parser directives are the leading "# name=value" lines; the first other line ends them
   let syntax: string | undefined
   for (const line of text.split('\n')) {

@@ -17,7 +17,11 @@ export type Stage = {
 }
 
 export function parseDockerfile(text: string): { args: Record<string, string>; stages: Stage[] } {
-  const lines = text.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const lines = text
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
   const args: Record<string, string> = {}
   const stages: Stage[] = []
   let current: Stage | undefined
@@ -46,7 +50,9 @@ export function parseDockerfile(text: string): { args: Record<string, string>; s
         break
       }
       case 'WORKDIR':
-        current!.workdir = rest.startsWith('/') ? rest : `${current!.workdir.replace(/\/$/, '')}/${rest}`
+        current!.workdir = rest.startsWith('/')
+          ? rest
+          : `${current!.workdir.replace(/\/$/, '')}/${rest}`
         break
       case 'RUN':
         current!.runs.push({ workdir: current!.workdir, command: rest })
@@ -55,7 +61,8 @@ export function parseDockerfile(text: string): { args: Record<string, string>; s
         current!.copies.push(rest)
         break
       case 'ENV':
-        for (const [, k, v] of rest.matchAll(/(\w+)=("[^"]*"|\S+)/g)) current!.env[k] = v.replace(/^"|"$/g, '')
+        for (const [, k, v] of rest.matchAll(/(\w+)=("[^"]*"|\S+)/g))
+          current!.env[k] = v.replace(/^"|"$/g, '')
         break
       case 'CMD':
         current!.cmd = JSON.parse(rest)

@@ -21,7 +21,9 @@ export async function helm(cwd: string, args: string[]): Promise<string> {
   } catch (e) {
     const err = e as Error & { stderr?: string; stdout?: string }
     // lint reports on stdout, other commands on stderr: keep both
-    throw new Error(`helm ${args.join(' ')} failed: ${[err.stdout, err.stderr].filter(Boolean).join('\n').trim() || err.message}`)
+    throw new Error(
+      `helm ${args.join(' ')} failed: ${[err.stdout, err.stderr].filter(Boolean).join('\n').trim() || err.message}`
+    )
   }
 }
 
@@ -37,7 +39,13 @@ export function docsOf(text: string, file: string): Doc[] {
 }
 
 /** `helm template` of a chart folder (relative to root) with extra args; documents are tagged "<chart> (<label>)". */
-export async function template(root: string, chart: string, release: string, args: string[] = [], label = 'defaults'): Promise<Doc[]> {
+export async function template(
+  root: string,
+  chart: string,
+  release: string,
+  args: string[] = [],
+  label = 'defaults'
+): Promise<Doc[]> {
   const out = await helm(root, ['template', release, chart, '--kube-version', kubeVersion, ...args])
   return docsOf(out, `${chart} (helm template, ${label})`)
 }
@@ -50,10 +58,23 @@ export const backendRenderings = [
 ]
 
 /** The app-of-apps for a profile, with the one source setting filled as the root app would. */
-export async function renderApps(root: string, profile: string, repoURL = 'file:///srv/git/agent-ready-k8s.git'): Promise<Doc[]> {
+export async function renderApps(
+  root: string,
+  profile: string,
+  repoURL = 'file:///srv/git/agent-ready-k8s.git'
+): Promise<Doc[]> {
   const out = await helm(root, [
-    'template', 'root', 'gitops/apps', '--kube-version', kubeVersion,
-    '--set', `source.repoURL=${repoURL}`, '--set-string', 'source.targetRevision=main', '--set', `profile=${profile}`,
+    'template',
+    'root',
+    'gitops/apps',
+    '--kube-version',
+    kubeVersion,
+    '--set',
+    `source.repoURL=${repoURL}`,
+    '--set-string',
+    'source.targetRevision=main',
+    '--set',
+    `profile=${profile}`,
   ])
   // the catalogue in values.yaml is what a problem in a rendered Application comes from
   return docsOf(out, `gitops/apps/values.yaml (rendered for profile ${profile})`)

@@ -21,7 +21,10 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false })
 const loaded = new Set<string>()
 const compiled = new Map<string, ValidateFunction | undefined>()
 
-async function validatorFor(apiVersion: string, kind: string): Promise<ValidateFunction | undefined> {
+async function validatorFor(
+  apiVersion: string,
+  kind: string
+): Promise<ValidateFunction | undefined> {
   const key = `${apiVersion}/${kind}`
   if (compiled.has(key)) return compiled.get(key)
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion]
@@ -35,7 +38,9 @@ async function validatorFor(apiVersion: string, kind: string): Promise<ValidateF
       loaded.add(file)
     }
     const name = Object.entries(doc.components.schemas as Record<string, any>).find(([, s]) =>
-      (s['x-kubernetes-group-version-kind'] ?? []).some((g: any) => g.group === group && g.version === version && g.kind === kind),
+      (s['x-kubernetes-group-version-kind'] ?? []).some(
+        (g: any) => g.group === group && g.version === version && g.kind === kind
+      )
     )?.[0]
     if (name) validate = ajv.compile({ $ref: `${file}#/components/schemas/${name}` })
   }
@@ -48,18 +53,30 @@ export async function kubeStrictProblems(docs: Doc[]): Promise<Problem[]> {
   const problems: Problem[] = []
   for (const { file, object } of docs) {
     const { apiVersion, kind } = object
-    if (typeof apiVersion !== 'string' || /argoproj\.io|kustomize\.config|kind\.x-k8s\.io/.test(apiVersion)) continue
+    if (
+      typeof apiVersion !== 'string' ||
+      /argoproj\.io|kustomize\.config|kind\.x-k8s\.io/.test(apiVersion)
+    )
+      continue
     const validate = await validatorFor(apiVersion, kind)
     const name = `${kind} ${object.metadata?.name}`
     if (!validate) {
-      problems.push({ file, message: `${name}: Kubernetes ${readPins().tools.kubernetes.version} has no ${apiVersion} ${kind}` })
+      problems.push({
+        file,
+        message: `${name}: Kubernetes ${readPins().tools.kubernetes.version} has no ${apiVersion} ${kind}`,
+      })
       continue
     }
     if (!(validate as (data: unknown) => boolean)(object)) {
       const errors = (validate.errors ?? []).map((e) =>
-          e.keyword === 'additionalProperties' ? `${e.instancePath || '/'} has unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"` : `${e.instancePath} ${e.message}`,
-        )
-      problems.push({ file, message: `${name}: ${[...new Set(errors)].join('; ')} (Kubernetes ${readPins().tools.kubernetes.version} OpenAPI)` })
+        e.keyword === 'additionalProperties'
+          ? `${e.instancePath || '/'} has unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`
+          : `${e.instancePath} ${e.message}`
+      )
+      problems.push({
+        file,
+        message: `${name}: ${[...new Set(errors)].join('; ')} (Kubernetes ${readPins().tools.kubernetes.version} OpenAPI)`,
+      })
     }
   }
   return problems

@@ -13,7 +13,9 @@ function luaValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v)
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   if (Array.isArray(v)) return `{${v.map(luaValue).join(', ')}}`
-  return `{${Object.entries(v as object).map(([k, x]) => `[${JSON.stringify(k)}] = ${luaValue(x)}`).join(', ')}}`
+  return `{${Object.entries(v as object)
+    .map(([k, x]) => `[${JSON.stringify(k)}] = ${luaValue(x)}`)
+    .join(', ')}}`
 }
 
 function newState() {
@@ -25,14 +27,20 @@ function newState() {
 /** The parser's message when `code` is not valid Lua, else undefined. */
 export function luaSyntaxError(code: string): string | undefined {
   const L = newState()
-  return lauxlib.luaL_loadstring(L, to_luastring(code)) === lua.LUA_OK ? undefined : lua.lua_tojsstring(L, -1)
+  return lauxlib.luaL_loadstring(L, to_luastring(code)) === lua.LUA_OK
+    ? undefined
+    : lua.lua_tojsstring(L, -1)
 }
 
 /** Runs a health script with `obj` bound to the given object; returns its hs.status and hs.message. */
-export function runHealthScript(script: string, obj: unknown): { status: unknown; message: unknown } {
+export function runHealthScript(
+  script: string,
+  obj: unknown
+): { status: unknown; message: unknown } {
   const L = newState()
   const program = `obj = ${luaValue(obj)}\nlocal hs = (function()\n${script}\nend)()\nreturn hs.status, hs.message`
-  if (lauxlib.luaL_loadstring(L, to_luastring(program)) !== lua.LUA_OK) throw new Error(lua.lua_tojsstring(L, -1))
+  if (lauxlib.luaL_loadstring(L, to_luastring(program)) !== lua.LUA_OK)
+    throw new Error(lua.lua_tojsstring(L, -1))
   if (lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK) throw new Error(lua.lua_tojsstring(L, -1))
   const read = (i: number) => (lua.lua_isnil(L, i) ? undefined : lua.lua_tojsstring(L, i))
   return { status: read(-2), message: read(-1) }

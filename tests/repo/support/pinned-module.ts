@@ -11,8 +11,16 @@ export function strictSchema(schema: any): any {
   if (!schema || typeof schema !== 'object') return schema
   const out: any = {}
   for (const [k, v] of Object.entries(schema)) {
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strictSchema(s)])) : strictSchema(v)
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strictSchema(s)]))
+        : strictSchema(v)
   }
-  if (out.properties && !out['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) out.additionalProperties = false
+  if (
+    out.properties &&
+    !out['x-kubernetes-preserve-unknown-fields'] &&
+    out.additionalProperties === undefined
+  )
+    out.additionalProperties = false
   return out
 }

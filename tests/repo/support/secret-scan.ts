@@ -12,11 +12,13 @@ import { parseAllDocuments } from 'yaml'
 import type { Problem } from './checks.ts'
 
 /** Keys whose value is a credential (postgresPassword, redis-password, JWT_SECRET, APP_KEY, apiToken, ...). */
-const secretKey = /(pass(word)?|passwd|pwd|secret|token|api[-_]?key|app[-_]?key|private[-_]?key|credentials?)$/i
+const secretKey =
+  /(pass(word)?|passwd|pwd|secret|token|api[-_]?key|app[-_]?key|private[-_]?key|credentials?)$/i
 /** Keys that name or point at a secret instead of holding one. */
 const referenceKey = /^(existing|secretName$|secretRef$|secretKeyRef$|automount)/i
 
-const placeholder = /^(|~|null|true|false|\d+|[|>][-+]?|\{\}|\[\])$|change[-_]?me|example|placeholder|^your[-_]|YOUR-|<[^>]*>|redacted|^x{3,}$|\*{3,}/i
+const placeholder =
+  /^(|~|null|true|false|\d+|[|>][-+]?|\{\}|\[\])$|change[-_]?me|example|placeholder|^your[-_]|YOUR-|<[^>]*>|redacted|^x{3,}$|\*{3,}/i
 const reference = /^(\$\(|\$\{|\$[A-Z_]+$|\{\{|env\.get\(|process\.env|secretKeyRef|valueFrom)/
 
 /** Token shapes that are secrets wherever they appear. */
@@ -47,8 +49,13 @@ export function scanText(file: string, text: string): Problem[] {
   const problems: Problem[] = []
   const code = codeExtensions.has(extname(file))
   const lines = text.split('\n')
-  const allowed = (i: number) => /secret-scan: allow/.test(lines[i]) || (i > 0 && /secret-scan: allow/.test(lines[i - 1]))
-  const report = (i: number, what: string) => problems.push({ file, message: `line ${i + 1}: ${what} (a plaintext secret; reference a Secret created by scripts/create-secrets.ts instead)` })
+  const allowed = (i: number) =>
+    /secret-scan: allow/.test(lines[i]) || (i > 0 && /secret-scan: allow/.test(lines[i - 1]))
+  const report = (i: number, what: string) =>
+    problems.push({
+      file,
+      message: `line ${i + 1}: ${what} (a plaintext secret; reference a Secret created by scripts/create-secrets.ts instead)`,
+    })
 
   lines.forEach((line, i) => {
     if (allowed(i)) return
@@ -59,17 +66,22 @@ export function scanText(file: string, text: string): Problem[] {
     if (url && isLiteralSecret(url[1])) report(i, 'a URL carries a password')
 
     // key: value / KEY=value / "key": "value"
-    const kv = /^\s*(?:-\s*)?(?:export\s+|ENV\s+|ARG\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*(?::|=)\s*(.+)$/.exec(line)
+    const kv =
+      /^\s*(?:-\s*)?(?:export\s+|ENV\s+|ARG\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*(?::|=)\s*(.+)$/.exec(
+        line
+      )
     if (kv && secretKey.test(kv[1]) && !referenceKey.test(kv[1])) {
       const { value, quoted } = unquote(kv[2])
-      if ((!code || quoted) && isLiteralSecret(value)) report(i, `"${kv[1]}" is set to a literal value`)
+      if ((!code || quoted) && isLiteralSecret(value))
+        report(i, `"${kv[1]}" is set to a literal value`)
     }
 
     // Kubernetes env entries: - name: DB_PASSWORD / value: literal
     const envName = /^\s*-?\s*name:\s*["']?([A-Za-z0-9_]+)["']?\s*$/.exec(line)
     if (envName && secretKey.test(envName[1])) {
       const next = /^\s*value:\s*(.+)$/.exec(lines[i + 1] ?? '')
-      if (next && !allowed(i + 1) && isLiteralSecret(unquote(next[1]).value)) report(i + 1, `env ${envName[1]} has a literal value`)
+      if (next && !allowed(i + 1) && isLiteralSecret(unquote(next[1]).value))
+        report(i + 1, `env ${envName[1]} has a literal value`)
     }
   })
 
@@ -77,8 +89,14 @@ export function scanText(file: string, text: string): Problem[] {
   if (/\.ya?ml$/.test(file) && !/\/templates\//.test(file) && /^kind:\s*Secret\s*$/m.test(text)) {
     for (const doc of parseAllDocuments(text)) {
       const o = doc.toJS() as Record<string, any> | null
-      if (o?.kind === 'Secret' && (Object.keys(o.data ?? {}).length || Object.keys(o.stringData ?? {}).length)) {
-        problems.push({ file, message: `Secret ${o.metadata?.name} with data is committed (secrets are created by scripts/create-secrets.ts)` })
+      if (
+        o?.kind === 'Secret' &&
+        (Object.keys(o.data ?? {}).length || Object.keys(o.stringData ?? {}).length)
+      ) {
+        problems.push({
+          file,
+          message: `Secret ${o.metadata?.name} with data is committed (secrets are created by scripts/create-secrets.ts)`,
+        })
       }
     }
   }

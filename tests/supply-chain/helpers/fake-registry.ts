@@ -27,14 +27,22 @@ const MANIFEST = Buffer.from(
   JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: `sha256:${createHash('sha256').update('{}').digest('hex')}`, size: 2 },
+    config: {
+      mediaType: 'application/vnd.oci.empty.v1+json',
+      digest: `sha256:${createHash('sha256').update('{}').digest('hex')}`,
+      size: 2,
+    },
     layers: [],
-  }),
+  })
 )
 const TOKEN = 'fake-registry-token'
 
 function seen(request: IncomingMessage): Seen {
-  return { method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization }
+  return {
+    method: request.method ?? '',
+    url: request.url ?? '',
+    authorization: request.headers.authorization,
+  }
 }
 
 async function listen(server: Server, address: string): Promise<number> {
@@ -42,14 +50,17 @@ async function listen(server: Server, address: string): Promise<number> {
   return (server.address() as { port: number }).port
 }
 
-const close = (server: Server) => () => new Promise<void>((resolve) => server.close(() => resolve()))
+const close = (server: Server) => () =>
+  new Promise<void>((resolve) => server.close(() => resolve()))
 
 /** A token endpoint on `address` (e.g. 127.0.0.2) that hands out a token to anyone and records who asked. */
 export async function startTokenHost(address: string): Promise<TokenHost> {
   const requests: Seen[] = []
   const server = createServer((request, response) => {
     requests.push(seen(request))
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: TOKEN }))
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: TOKEN }))
   })
   const port = await listen(server, address)
   return { origin: `http://${address}:${port}`, requests, stop: close(server) }
@@ -63,17 +74,26 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const url = request.url ?? ''
     if (url.startsWith('/token')) {
       state.tokenRequests.push(seen(request))
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: TOKEN }))
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token: TOKEN }))
       return
     }
     const authorized = request.headers.authorization === `Bearer ${TOKEN}`
-    const challenge = (realm: string, scope: string) => ({ 'www-authenticate': `Bearer realm="${realm}",service="fake",scope="repository:${repository}:${scope}"` })
+    const challenge = (realm: string, scope: string) => ({
+      'www-authenticate': `Bearer realm="${realm}",service="fake",scope="repository:${repository}:${scope}"`,
+    })
     if (request.method === 'POST' && url === `/v2/${repository}/blobs/uploads/`) {
       response.writeHead(401, challenge(state.pushRealm, 'push,pull')).end()
     } else if (!authorized) {
       response.writeHead(401, challenge(state.pullRealm, 'pull')).end()
     } else if (url === `/v2/${repository}/manifests/${digest}`) {
-      response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digest }).end(MANIFEST)
+      response
+        .writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': digest,
+        })
+        .end(MANIFEST)
     } else {
       response.writeHead(404).end()
     }

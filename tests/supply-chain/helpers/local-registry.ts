@@ -9,7 +9,12 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, startProcess, stopProcess, waitForHttp } from '../../../scripts/lib/supervisor.ts'
+import {
+  freePort,
+  startProcess,
+  stopProcess,
+  waitForHttp,
+} from '../../../scripts/lib/supervisor.ts'
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry'
 
@@ -30,9 +35,14 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
       `storage: { filesystem: { rootdirectory: ${join(dir, 'storage')} }, delete: { enabled: true } }`,
       `http: { addr: "${host}", headers: { X-Content-Type-Options: [nosniff] } }`,
       '',
-    ].join('\n'),
+    ].join('\n')
   )
-  const proc = startProcess({ name: 'docker-registry', cmd: REGISTRY_BINARY, args: ['serve', config], log: join(dir, 'registry.log') })
+  const proc = startProcess({
+    name: 'docker-registry',
+    cmd: REGISTRY_BINARY,
+    args: ['serve', config],
+    log: join(dir, 'registry.log'),
+  })
   const stop = async () => {
     await stopProcess(proc)
     await rm(dir, { recursive: true, force: true })

@@ -17,7 +17,17 @@ function tarLayer(content: string): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'ark-layer-'))
   try {
     writeFileSync(join(dir, 'hello.txt'), content)
-    return execFileSync('tar', ['--create', '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', dir, 'hello.txt'])
+    return execFileSync('tar', [
+      '--create',
+      '--sort=name',
+      '--mtime=@0',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '-C',
+      dir,
+      'hello.txt',
+    ])
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -26,22 +36,40 @@ function tarLayer(content: string): Buffer {
 async function pushBlob(base: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
   const digest = digestOf(bytes)
   const start = await fetch(`${base}/blobs/uploads/`, { method: 'POST' })
-  if (start.status !== 202) throw new Error(`starting a blob upload: HTTP ${start.status} ${await start.text()}`)
+  if (start.status !== 202)
+    throw new Error(`starting a blob upload: HTTP ${start.status} ${await start.text()}`)
   const location = new URL(start.headers.get('location')!, base)
   location.searchParams.set('digest', digest)
-  const put = await fetch(location, { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } })
-  if (put.status !== 201) throw new Error(`uploading blob ${digest}: HTTP ${put.status} ${await put.text()}`)
+  const put = await fetch(location, {
+    method: 'PUT',
+    body: new Uint8Array(bytes),
+    headers: { 'content-type': 'application/octet-stream' },
+  })
+  if (put.status !== 201)
+    throw new Error(`uploading blob ${digest}: HTTP ${put.status} ${await put.text()}`)
   return { digest, size: bytes.length }
 }
 
 /** Pushes `registryHost/repository:tag` and returns the manifest digest. */
-export async function pushImage(registryHost: string, repository: string, tag: string, content: string): Promise<string> {
+export async function pushImage(
+  registryHost: string,
+  repository: string,
+  tag: string,
+  content: string
+): Promise<string> {
   const base = `http://${registryHost}/v2/${repository}`
   const tar = tarLayer(content)
   const layer = await pushBlob(base, gzipSync(tar))
   const config = await pushBlob(
     base,
-    Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [digestOf(tar)] } })),
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: [digestOf(tar)] },
+      })
+    )
   )
   const manifest = Buffer.from(
     JSON.stringify({
@@ -49,17 +77,20 @@ export async function pushImage(registryHost: string, repository: string, tag: s
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-    }),
+    })
   )
   const put = await fetch(`${base}/manifests/${tag}`, {
     method: 'PUT',
     body: new Uint8Array(manifest),
     headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
   })
-  if (put.status !== 201) throw new Error(`pushing manifest ${repository}:${tag}: HTTP ${put.status} ${await put.text()}`)
+  if (put.status !== 201)
+    throw new Error(`pushing manifest ${repository}:${tag}: HTTP ${put.status} ${await put.text()}`)
   const digest = digestOf(manifest)
   if (put.headers.get('docker-content-digest') !== digest) {
-    throw new Error(`registry stored ${repository}:${tag} as ${put.headers.get('docker-content-digest')}, expected ${digest}`)
+    throw new Error(
+      `registry stored ${repository}:${tag} as ${put.headers.get('docker-content-digest')}, expected ${digest}`
+    )
   }
   return digest
 }

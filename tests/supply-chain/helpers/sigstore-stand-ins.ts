@@ -13,12 +13,24 @@
  */
 import { createServer, type Server } from 'node:http'
 import { writeFile } from 'node:fs/promises'
-import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler, type HandlerFn } from '@sigstore/mock'
+import {
+  fulcioHandler,
+  initializeCA,
+  initializeCTLog,
+  initializeTLog,
+  rekorHandler,
+  type HandlerFn,
+} from '@sigstore/mock'
 import { generateKeyPairSync, createHash } from 'node:crypto'
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
 
-export type StandIns = { fulcioURL: string; rekorURL: string; trustedRoot: object; stop: () => Promise<void> }
+export type StandIns = {
+  fulcioURL: string
+  rekorURL: string
+  trustedRoot: object
+  stop: () => Promise<void>
+}
 
 const keyPair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -28,7 +40,12 @@ function decodeClaims(token: string): Record<string, unknown> {
 }
 
 /** An (unsigned) OIDC token with the claims GitHub Actions issues for a workflow run. */
-export function githubActionsToken(options: { repository: string; workflowFile: string; ref: string; sha?: string }): string {
+export function githubActionsToken(options: {
+  repository: string
+  workflowFile: string
+  ref: string
+  sha?: string
+}): string {
   const now = Math.floor(Date.now() / 1000)
   const workflowRef = `${options.repository}/.github/workflows/${options.workflowFile}@${options.ref}`
   const claims = {
@@ -52,11 +69,19 @@ export function githubActionsToken(options: { repository: string; workflowFile: 
 }
 
 /** The certificate identity the real Fulcio derives from such a token. */
-export function githubWorkflowIdentity(repository: string, workflowFile: string, ref: string): string {
+export function githubWorkflowIdentity(
+  repository: string,
+  workflowFile: string,
+  ref: string
+): string {
   return `https://github.com/${repository}/.github/workflows/${workflowFile}@${ref}`
 }
 
-async function serve(path: string, fn: HandlerFn, rewrite: (body: string) => string | { reject: string } = (b) => b): Promise<{ url: string; server: Server }> {
+async function serve(
+  path: string,
+  fn: HandlerFn,
+  rewrite: (body: string) => string | { reject: string } = (b) => b
+): Promise<{ url: string; server: Server }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -71,7 +96,9 @@ async function serve(path: string, fn: HandlerFn, rewrite: (body: string) => str
         return
       }
       const result = await fn(body)
-      response.writeHead(result.statusCode, { 'content-type': result.contentType ?? 'text/plain' }).end(result.response)
+      response
+        .writeHead(result.statusCode, { 'content-type': result.contentType ?? 'text/plain' })
+        .end(result.response)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -84,7 +111,9 @@ function asFulcioSeesIt(body: string): string | { reject: string } {
   const request = JSON.parse(body)
   const claims = decodeClaims(request.credentials.oidcIdentityToken)
   if (claims.aud !== 'sigstore') return { reject: `token audience ${claims.aud} is not "sigstore"` }
-  const subject = claims.job_workflow_ref ? `https://github.com/${claims.job_workflow_ref}` : claims.sub
+  const subject = claims.job_workflow_ref
+    ? `https://github.com/${claims.job_workflow_ref}`
+    : claims.sub
   request.credentials.oidcIdentityToken = `${b64url({ alg: 'none' })}.${b64url({ ...claims, fulcio_subject: subject })}.stand-in`
   return JSON.stringify(request)
 }
@@ -95,7 +124,10 @@ const sha256Hex = (bytes: string | Buffer) => createHash('sha256').update(bytes)
 function asRekorStoresIt(body: string): string {
   const entry = JSON.parse(body)
   if (entry.kind !== 'dsse') return body
-  const { envelope, verifiers } = entry.spec.proposedContent as { envelope: string; verifiers: string[] }
+  const { envelope, verifiers } = entry.spec.proposedContent as {
+    envelope: string
+    verifiers: string[]
+  }
   const parsed = JSON.parse(envelope) as { payload: string; signatures: { sig: string }[] }
   return JSON.stringify({
     apiVersion: entry.apiVersion,
@@ -103,7 +135,10 @@ function asRekorStoresIt(body: string): string {
     spec: {
       envelopeHash: { algorithm: 'sha256', value: sha256Hex(envelope) },
       payloadHash: { algorithm: 'sha256', value: sha256Hex(Buffer.from(parsed.payload, 'base64')) },
-      signatures: parsed.signatures.map((s, i) => ({ signature: s.sig, verifier: verifiers[i] ?? verifiers[0] })),
+      signatures: parsed.signatures.map((s, i) => ({
+        signature: s.sig,
+        verifier: verifiers[i] ?? verifiers[0],
+      })),
     },
   })
 }
@@ -112,7 +147,11 @@ function tlogInstance(url: string, spki: Buffer, start: Date) {
   return {
     baseUrl: url,
     hashAlgorithm: 'SHA2_256',
-    publicKey: { rawBytes: spki.toString('base64'), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: start.toISOString() } },
+    publicKey: {
+      rawBytes: spki.toString('base64'),
+      keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+      validFor: { start: start.toISOString() },
+    },
     logId: { keyId: createHash('sha256').update(spki).digest('base64') },
   }
 }
@@ -121,7 +160,11 @@ export async function startSigstoreStandIns(): Promise<StandIns> {
   const start = new Date(Date.now() - 60_000)
   const ctlog = await initializeCTLog(keyPair())
   const ca = await initializeCA(keyPair(), ctlog)
-  const fulcio = await serve('/api/v2/signingCert', fulcioHandler(ca, { subjectClaim: 'fulcio_subject' }).fn, asFulcioSeesIt)
+  const fulcio = await serve(
+    '/api/v2/signingCert',
+    fulcioHandler(ca, { subjectClaim: 'fulcio_subject' }).fn,
+    asFulcioSeesIt
+  )
   // Rekor names itself (checkpoint origin) after its URL, so the port is bound first.
   let rekorFn: HandlerFn = async () => ({ statusCode: 503, response: 'starting' })
   const rekor = await serve('/api/v1/log/entries', (body) => rekorFn(body), asRekorStoresIt)
@@ -135,7 +178,17 @@ export async function startSigstoreStandIns(): Promise<StandIns> {
       {
         subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
         uri: fulcio.url,
-        certChain: { certificates: [{ rawBytes: Buffer.from(ca.rootCertificate.buffer, ca.rootCertificate.byteOffset, ca.rootCertificate.byteLength).toString("base64") }] },
+        certChain: {
+          certificates: [
+            {
+              rawBytes: Buffer.from(
+                ca.rootCertificate.buffer,
+                ca.rootCertificate.byteOffset,
+                ca.rootCertificate.byteLength
+              ).toString('base64'),
+            },
+          ],
+        },
         validFor: { start: start.toISOString() },
       },
     ],
@@ -143,7 +196,9 @@ export async function startSigstoreStandIns(): Promise<StandIns> {
     timestampAuthorities: [],
   }
   const stop = async () => {
-    await Promise.all([fulcio.server, rekor.server].map((s) => new Promise((resolve) => s.close(resolve))))
+    await Promise.all(
+      [fulcio.server, rekor.server].map((s) => new Promise((resolve) => s.close(resolve)))
+    )
   }
   return { fulcioURL: fulcio.url, rekorURL: rekor.url, trustedRoot, stop }
 }
