@@ -15,6 +15,30 @@ export default configApp(
     ],
   },
   {
+    // Repo-level files are command lines named like their npm scripts (`node scripts/cluster-local.ts`
+    // is `npm run cluster:local`): kebab-case there, AdonisJS's snake_case in the backend app.
+    files: ['conformance/**/*.ts', 'scripts/**/*.ts', 'tests/**/*.ts'],
+    rules: { '@unicorn/filename-case': ['error', { case: 'kebabCase' }] },
+  },
+  {
+    // Node's type stripping runs these files as written: a relative `./x.js` that tsc maps to x.ts
+    // typechecks but fails at run time, so relative imports name the .ts file.
+    files: ['conformance/**/*.ts', 'scripts/**/*.ts', 'tests/**/*.ts', 'backend/bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: String.raw`^\.{1,2}/.*\.js$`,
+              message: 'Node type stripping runs the .ts file: import it by its .ts name.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // `(await client.get(url)).assertStatus(200)` is the readable form in tests.
     files: ['backend/tests/**/*.ts'],
     rules: { '@unicorn/no-await-expression-member': 'off' },

@@ -163,9 +163,8 @@ async function createCluster() {
   step(
     `kind cluster "${clusterName}" from ${clusterConfig} (Kubernetes 1.34, ports 80/443 on 127.0.0.1)`
   )
-  const existing = (await cmd('kind', ['get', 'clusters'], { quiet: true }))
-    .split('\n')
-    .map((s) => s.trim())
+  const clusters = await cmd('kind', ['get', 'clusters'], { quiet: true })
+  const existing = clusters.split('\n').map((s) => s.trim())
   if (existing.includes(clusterName)) console.log(`  exists already: reused`)
   else await cmd('kind', ['create', 'cluster', '--config', clusterConfig, '--wait', '180s'])
   const kubeconfig = await cmd('kind', ['get', 'kubeconfig', '--name', clusterName], {
@@ -206,12 +205,12 @@ async function loadBackendImage() {
     console.log(
       `  kind load docker-image failed (${direct.error.split('\n').find((l) => /not found|error/i.test(l)) ?? direct.error.split('\n')[0]}); loading a single-platform archive instead`
     )
-  const platform =
-    (
-      await cmd('docker', ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image], {
-        quiet: true,
-      })
-    ).trim() || '<image platform>'
+  const inspected = await cmd(
+    'docker',
+    ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image],
+    { quiet: true }
+  )
+  const platform = inspected.trim() || '<image platform>'
   const archive = join(stateDir(), 'backend-image.tar')
   if (!dryRun) mkdirSync(stateDir(), { recursive: true })
   try {
@@ -566,9 +565,8 @@ async function down() {
       dryRun ? '→ stop the git daemon recorded in state.json (if any)' : '  none recorded'
     )
   step(`delete kind cluster "${clusterName}"`)
-  const existing = (await cmd('kind', ['get', 'clusters'], { quiet: true, allowFail: true }))
-    .split('\n')
-    .map((s) => s.trim())
+  const clusters = await cmd('kind', ['get', 'clusters'], { quiet: true, allowFail: true })
+  const existing = clusters.split('\n').map((s) => s.trim())
   if (dryRun || existing.includes(clusterName))
     await cmd('kind', ['delete', 'cluster', '--name', clusterName])
   else console.log('  no such cluster')

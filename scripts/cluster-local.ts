@@ -545,7 +545,8 @@ function linkKwokLogs(p: Paths): void {
 async function apiServerVersion(kubeconfig: string): Promise<string> {
   const kc = new KubeConfig()
   kc.loadFromFile(kubeconfig)
-  return (await kc.makeApiClient(VersionApi).getCode()).gitVersion
+  const version = await kc.makeApiClient(VersionApi).getCode()
+  return version.gitVersion
 }
 
 function readSecrets(p: Paths): { APP_KEY: string; JWT_SECRET: string } {

@@ -153,10 +153,10 @@ export const rootApp = check({
   timeout: 90_000,
   async run(ctx) {
     const { profile, kube } = ctx
-    ctx.explainWith(
-      async () =>
-        `Applications: ${(await listApplications(kube, profile.argocdNamespace)).map(statusLine).join(' | ') || 'none'}`
-    )
+    ctx.explainWith(async () => {
+      const apps = await listApplications(kube, profile.argocdNamespace)
+      return `Applications: ${apps.map(statusLine).join(' | ') || 'none'}`
+    })
     await expect(
       `root app ${profile.rootApp} managing ${profile.apps.map((a) => a.name).join(', ')}`,
       async () => {

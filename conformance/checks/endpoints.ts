@@ -159,23 +159,23 @@ export const podinfo = endpointCheck(
   5,
   'podinfo JSON 6.9.2 and Redis cache',
   (p) => p.podinfo,
-  async (ctx, podinfo) => {
-    await expectGet(ctx, podinfo, '/', 200, (res) => jsonHas(res, { version: '6.9.2' }))
+  async (ctx, endpoint) => {
+    await expectGet(ctx, endpoint, '/', 200, (res) => jsonHas(res, { version: '6.9.2' }))
     const key = `conformance-${randomBytes(4).toString('hex')}`
     const value = `probe-${Date.now()}`
     await expect(
-      `podinfo cache round trip ${describeEndpoint(podinfo, `/cache/${key}`)}`,
+      `podinfo cache round trip ${describeEndpoint(endpoint, `/cache/${key}`)}`,
       async () => {
-        const put = await request(podinfo, `/cache/${key}`, { method: 'POST', body: value })
+        const put = await request(endpoint, `/cache/${key}`, { method: 'POST', body: value })
         if (put.status >= 300)
           return pending(
             `POST /cache/${key} answered ${put.status}: ${put.body.slice(0, 160)} (is podinfo's redis cache configured?)`
           )
-        const got = await request(podinfo, `/cache/${key}`)
+        const got = await request(endpoint, `/cache/${key}`)
         if (got.status !== 200) return pending(`GET /cache/${key} answered ${got.status}`)
         if (!got.body.includes(value))
           return failed(`GET /cache/${key} returned ${got.body.slice(0, 160)}, want ${value}`)
-        await request(podinfo, `/cache/${key}`, { method: 'DELETE' })
+        await request(endpoint, `/cache/${key}`, { method: 'DELETE' })
         return met()
       }
     ).within(ctx.deadlines.answerMs)

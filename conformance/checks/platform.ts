@@ -62,12 +62,11 @@ export const backendPodsAndLogs = check({
     const b = ctx.profile.backend
     explainBackend(ctx)
     const pods = await expect(`pods -l ${b.podSelector} in ${b.workload.namespace}`, async () => {
-      const list = (
-        await ctx.kube.core.listNamespacedPod({
-          namespace: b.workload.namespace,
-          labelSelector: b.podSelector,
-        })
-      ).items.filter(isReadyPod)
+      const all = await ctx.kube.core.listNamespacedPod({
+        namespace: b.workload.namespace,
+        labelSelector: b.podSelector,
+      })
+      const list = all.items.filter(isReadyPod)
       return list.length >= b.replicas
         ? met(list)
         : pending(
@@ -117,12 +116,11 @@ export const migrations = check({
     await expect(
       `init container ${evidence.container} of every ${b.workload.name} pod terminated with exit code 0`,
       async () => {
-        const pods = (
-          await ctx.kube.core.listNamespacedPod({
-            namespace: b.workload.namespace,
-            labelSelector: b.podSelector,
-          })
-        ).items.filter((p) => !p.metadata?.deletionTimestamp)
+        const all = await ctx.kube.core.listNamespacedPod({
+          namespace: b.workload.namespace,
+          labelSelector: b.podSelector,
+        })
+        const pods = all.items.filter((p) => !p.metadata?.deletionTimestamp)
         if (pods.length === 0)
           return pending(`no pod matches -l ${b.podSelector} in ${b.workload.namespace}`)
         for (const pod of pods) {

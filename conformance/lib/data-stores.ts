@@ -18,9 +18,8 @@ async function execInPod(
   container: string | undefined,
   command: string
 ): Promise<string> {
-  const pods = (
-    await kube.core.listNamespacedPod({ namespace, labelSelector: podSelector })
-  ).items.filter((p) => p.status?.phase === 'Running')
+  const all = await kube.core.listNamespacedPod({ namespace, labelSelector: podSelector })
+  const pods = all.items.filter((p) => p.status?.phase === 'Running')
   const pod = pods[0]
   if (!pod?.metadata?.name) throw new Error(`no running pod matches ${podSelector} in ${namespace}`)
   let out = ''

@@ -86,7 +86,7 @@ export function conformanceReporter(options: ConformanceReporterOptions): NamedR
         )
         if (summary.failed > 0) {
           write(paint(31, 'failed checks:\n'))
-          for (const c of run.checks.filter((c) => c.status === 'failed'))
+          for (const c of run.checks.filter((check) => check.status === 'failed'))
             write(`  ✖ ${c.name}: ${c.cause}\n`)
         }
         options.onResults?.(run)

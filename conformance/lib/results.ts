@@ -65,7 +65,7 @@ export function summarize(
 }
 
 // the package is CommonJS (module.exports = builder) but its types declare an ES default export
-const junit = junitModule as unknown as Builder
+const junitBuilder = junitModule as unknown as Builder
 
 /** The builder's XML writer splits only the FIRST "]]>" of a CDATA text; a second one would end it early. */
 const cdata = (text: string) => text.replaceAll(']]>', ']] >')
@@ -77,7 +77,7 @@ const cdata = (text: string) => text.replaceAll(']]>', ']] >')
  * system-out too.
  */
 export function toJUnit(run: RunResult): string {
-  const report = junit.newBuilder().name('conformance')
+  const report = junitBuilder.newBuilder().name('conformance')
   const suite = report
     .testSuite()
     .name(`conformance.${run.profile}`)

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { Document, parseDocument } from 'yaml'
+import { type Document, parseDocument } from 'yaml'
 import {
   commitChange,
   currentRevision,

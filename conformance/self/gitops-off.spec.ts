@@ -42,9 +42,10 @@ async function withPolicy(app: string, automated: Automated | null, body: () => 
         ? met()
         : pending(`${name} automated is ${JSON.stringify(got)}`)
     }).within(30_000)
-  const root = (await waitFor(ctx, noOperationInFlight(profile.rootApp), 60_000)).value
+  const { value: root } = await waitFor(ctx, noOperationInFlight(profile.rootApp), 60_000)
   const rootAutomated = root.spec.syncPolicy?.automated ?? null
-  const appAutomated = (await getApplication(kube, ns, app)).spec.syncPolicy?.automated ?? null
+  const application = await getApplication(kube, ns, app)
+  const appAutomated = application.spec.syncPolicy?.automated ?? null
   try {
     await patchApplication(kube, ns, profile.rootApp, { spec: { syncPolicy: { automated: null } } })
     await policyIs(profile.rootApp, null)

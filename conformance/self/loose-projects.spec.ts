@@ -34,9 +34,10 @@ async function withLoosenedProject(loose: Record<string, unknown>, body: () => P
     )
   const fieldsIs = (want: Record<string, unknown>) =>
     expect(`AppProject ${PROJECT} has ${JSON.stringify(want)}`, async () => {
-      const live = (await listProjects(kube, ns)).find(
-        (p) => p.metadata.name === PROJECT
-      ) as AppProject & { spec: Record<string, unknown> }
+      const projects = await listProjects(kube, ns)
+      const live = projects.find((p) => p.metadata.name === PROJECT) as AppProject & {
+        spec: Record<string, unknown>
+      }
       const off = Object.keys(want).filter(
         (k) => JSON.stringify(live.spec[k] ?? []) !== JSON.stringify(want[k])
       )

@@ -33,7 +33,8 @@ test.group('suite hygiene', () => {
     assert,
   }) => {
     const offenders: string[] = []
-    const files = (await Promise.all(trees.map((t) => sources(join(repoRoot, t))))).flat()
+    const perTree = await Promise.all(trees.map((t) => sources(join(repoRoot, t))))
+    const files = perTree.flat()
     assert.isAbove(files.length, 20) // the walk found the trees
     for (const file of files) {
       const rel = relative(repoRoot, file)

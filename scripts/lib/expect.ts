@@ -109,7 +109,10 @@ export function expect<T>(what: string, probe: Probe<T>): Expectation<T> {
   }
   return {
     observe,
-    within: async (timeoutMs, options) => (await observe(timeoutMs, options)).value,
+    within: async (timeoutMs, options) => {
+      const { value } = await observe(timeoutMs, options)
+      return value
+    },
   }
 }
 

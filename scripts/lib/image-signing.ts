@@ -238,7 +238,8 @@ export async function verifyImage(options: VerifyOptions): Promise<VerifyResult>
   const manifest = await client.manifest(ref.digest ?? ref.tag!)
   if (!ref.digest) log(`${ref.name}:${ref.tag} resolves to ${manifest.digest}`)
 
-  const referrers = (await client.referrers(manifest.digest)).filter(isBundleDescriptor)
+  const attached = await client.referrers(manifest.digest)
+  const referrers = attached.filter(isBundleDescriptor)
   if (referrers.length === 0) {
     throw new SupplyChainError(
       'NO_SIGNATURE',

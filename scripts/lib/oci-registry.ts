@@ -348,7 +348,8 @@ export class RegistryClient {
 
 async function expectOK(response: Response, what: string): Promise<void> {
   if (response.ok) return
-  const text = (await response.text()).slice(0, 300).replace(/\s+/g, ' ')
+  const body = await response.text()
+  const text = body.slice(0, 300).replace(/\s+/g, ' ')
   throw new SupplyChainError('REGISTRY_ERROR', `${what}: HTTP ${response.status} ${text}`)
 }
 

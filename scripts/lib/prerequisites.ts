@@ -97,7 +97,8 @@ export function gitProblem(): Problem | undefined {
 
 /** Runs every check; the problems found, none when the machine has everything. */
 export async function findProblems(checks: Check[]): Promise<Problem[]> {
-  return (await Promise.all(checks.map((c) => c()))).filter((p): p is Problem => p !== undefined)
+  const results = await Promise.all(checks.map((c) => c()))
+  return results.filter((p): p is Problem => p !== undefined)
 }
 
 export function printProblems(purpose: string, problems: Problem[]): void {

@@ -173,7 +173,10 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
   }) => {
     assert.exists(state, 'up did not record a cluster')
     const base = await headRevision(state!.git)
-    const replicas = async () => (await backendDeployment(state!)).spec?.replicas
+    const replicas = async () => {
+      const deployment = await backendDeployment(state!)
+      return deployment.spec?.replicas
+    }
     try {
       await commitChange(state!.git, 'test: backend to 3 replicas', (work) => {
         const file = join(work, 'helm', 'backend', 'values-local.yaml')

@@ -33,7 +33,8 @@ type Job = {
 }
 
 async function workflowFiles(): Promise<string[]> {
-  return (await readdir(WORKFLOWS)).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(WORKFLOWS, f))
+  const names = await readdir(WORKFLOWS)
+  return names.filter((f) => /\.ya?ml$/.test(f)).map((f) => join(WORKFLOWS, f))
 }
 
 async function load(file: string): Promise<Workflow> {
@@ -307,7 +308,8 @@ test.group('GitHub Actions workflows', () => {
   test('the kind job builds its tools on the Go pins.json requires, with a module/build cache', async ({
     assert,
   }) => {
-    const kind = (await load(join(WORKFLOWS, 'conformance.yml'))).jobs.kind.steps!
+    const workflow = await load(join(WORKFLOWS, 'conformance.yml'))
+    const kind = workflow.jobs.kind.steps!
     const setupGo = kind.find((s) => s.uses?.startsWith('actions/setup-go@'))
     assert.exists(setupGo, 'the kind job has no actions/setup-go')
     assert.equal(setupGo!.with!['go-version'], readPins().go.minimum)
@@ -320,10 +322,9 @@ test.group('GitHub Actions workflows', () => {
     )
     // kind-action on its node24 release (v1.13.0 was the first)
     const kindAction = kind.find((s) => s.uses?.startsWith('helm/kind-action@'))!
+    const workflowText = await readFile(join(WORKFLOWS, 'conformance.yml'), 'utf8')
     assert.match(
-      (await readFile(join(WORKFLOWS, 'conformance.yml'), 'utf8'))
-        .split('\n')
-        .find((l) => l.includes(kindAction.uses!))!,
+      workflowText.split('\n').find((l) => l.includes(kindAction.uses!))!,
       /# v1\.(1[3-9]|[2-9]\d)\.\d+/
     )
   })

@@ -80,9 +80,8 @@ const mainToken = () =>
 
 async function bundleOf(digest: string): Promise<{ bytes: Buffer; json: any }> {
   const client = new RegistryClient(parseImageRef(ref(digest)))
-  const [descriptor] = (await client.referrers(digest)).filter(
-    (d) => d.artifactType === BUNDLE_TYPE
-  )
+  const referrers = await client.referrers(digest)
+  const [descriptor] = referrers.filter((d) => d.artifactType === BUNDLE_TYPE)
   const manifest = await client.manifest(descriptor.digest)
   const bytes = await client.blob(manifest.json.layers[0].digest)
   return { bytes, json: JSON.parse(bytes.toString('utf8')) }
@@ -207,7 +206,8 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
   test('verify-image rejects another digest: a valid bundle of the signed image copied onto it', async ({
     assert,
   }) => {
-    await attach(state.images.copied, (await bundleOf(state.images.signed)).bytes)
+    const bundle = await bundleOf(state.images.signed)
+    await attach(state.images.copied, bundle.bytes)
     const result = await verifyAsMain(ref(state.images.copied))
     assert.equal(result.code, 1)
     assert.include(result.stderr, 'error [DIGEST_MISMATCH]')

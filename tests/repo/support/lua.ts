@@ -5,7 +5,7 @@
  */
 import fengari from 'fengari'
 
-const { lua, lauxlib, lualib, to_luastring } = fengari as any
+const { lua, lauxlib, lualib, to_luastring: toLuaString } = fengari as any
 
 /** A Lua table constructor for a plain JSON value (ASCII strings). */
 function luaValue(v: unknown): string {
@@ -27,7 +27,7 @@ function newState() {
 /** The parser's message when `code` is not valid Lua, else undefined. */
 export function luaSyntaxError(code: string): string | undefined {
   const L = newState()
-  return lauxlib.luaL_loadstring(L, to_luastring(code)) === lua.LUA_OK
+  return lauxlib.luaL_loadstring(L, toLuaString(code)) === lua.LUA_OK
     ? undefined
     : lua.lua_tojsstring(L, -1)
 }
@@ -39,7 +39,7 @@ export function runHealthScript(
 ): { status: unknown; message: unknown } {
   const L = newState()
   const program = `obj = ${luaValue(obj)}\nlocal hs = (function()\n${script}\nend)()\nreturn hs.status, hs.message`
-  if (lauxlib.luaL_loadstring(L, to_luastring(program)) !== lua.LUA_OK)
+  if (lauxlib.luaL_loadstring(L, toLuaString(program)) !== lua.LUA_OK)
     throw new Error(lua.lua_tojsstring(L, -1))
   if (lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK) throw new Error(lua.lua_tojsstring(L, -1))
   const read = (i: number) => (lua.lua_isnil(L, i) ? undefined : lua.lua_tojsstring(L, i))
