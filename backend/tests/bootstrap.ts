@@ -5,7 +5,7 @@ import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import { apiClient } from '@japa/api-client'
 import { authApiClient } from '@adonisjs/auth/plugins/api_client'
 import testUtils from '@adonisjs/core/services/test_utils'
-import { ensureTestDatabase } from '#tests/support/database'
+import { ensureTestDatabase } from '#tests/lib/database'
 
 export const plugins: Config['plugins'] = [
   assert(),

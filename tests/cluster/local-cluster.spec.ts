@@ -19,7 +19,7 @@ import { commitChange, headRevision, restoreRevision } from '../../scripts/lib/g
 import { readLocalState, repoRoot, type LocalState } from '../../scripts/lib/local-state.ts'
 import { isAlive, portInUse } from '../../scripts/lib/supervisor.ts'
 import { toolPath } from '../../scripts/lib/toolchain.ts'
-import { runEchoed, type EchoedRun } from '../support/run-echoed.ts'
+import { runEchoed, type EchoedRun } from '../lib/run-echoed.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ark-local-test-'))
 const env = { ...process.env, ARK_LOCAL_DIR: dir }

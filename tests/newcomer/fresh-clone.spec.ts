@@ -23,7 +23,7 @@ import { delimiter, join } from 'node:path'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 import { dropDatabase } from '../../scripts/lib/postgres.ts'
 import { freePort } from '../../scripts/lib/supervisor.ts'
-import { runEchoed, type EchoedRun } from '../support/run-echoed.ts'
+import { runEchoed, type EchoedRun } from '../lib/run-echoed.ts'
 
 /** Runs a command in the clone, echoing its output so the outer run shows progress. */
 function inClone(

@@ -17,10 +17,10 @@ import {
   vendoredInstall,
   vendoredInstallPath,
 } from '../../scripts/vendor-argocd-install.ts'
-import { schemaProblems, show } from './support/checks.ts'
-import { docsOf } from './support/helm.ts'
-import { kubeStrictProblems } from './support/kube-openapi.ts'
-import { luaSyntaxError, runHealthScript } from './support/lua.ts'
+import { schemaProblems, show } from './lib/checks.ts'
+import { docsOf } from './lib/helm.ts'
+import { kubeStrictProblems } from './lib/kube-openapi.ts'
+import { luaSyntaxError, runHealthScript } from './lib/lua.ts'
 
 const run = promisify(execFile)
 const dir = 'gitops/bootstrap/argocd'

@@ -17,11 +17,11 @@ import {
   schemaProblems,
   show,
   walk,
-} from './support/checks.ts'
-import { docsOf, renderApps, template } from './support/helm.ts'
-import { secretProblems } from './support/secret-scan.ts'
-import { crdProblems } from './support/argocd-module.ts'
-import { kubeStrictProblems } from './support/kube-openapi.ts'
+} from './lib/checks.ts'
+import { docsOf, renderApps, template } from './lib/helm.ts'
+import { secretProblems } from './lib/secret-scan.ts'
+import { crdProblems } from './lib/argocd-module.ts'
+import { kubeStrictProblems } from './lib/kube-openapi.ts'
 
 /** A copy of gitops/ and helm/ in a temp dir, removed after the test. */
 function brokenCopy(cleanup: (fn: () => void) => void): string {

@@ -25,11 +25,11 @@ import {
   sourcePermitted,
   sourceSettingForms,
   walk,
-} from './support/checks.ts'
-import { backendRenderings, docsOf, renderApps, template, type Doc } from './support/helm.ts'
-import { secretProblems } from './support/secret-scan.ts'
-import { crdProblems } from './support/argocd-module.ts'
-import { kubeStrictProblems } from './support/kube-openapi.ts'
+} from './lib/checks.ts'
+import { backendRenderings, docsOf, renderApps, template, type Doc } from './lib/helm.ts'
+import { secretProblems } from './lib/secret-scan.ts'
+import { crdProblems } from './lib/argocd-module.ts'
+import { kubeStrictProblems } from './lib/kube-openapi.ts'
 import { ensureGitSource } from '../../scripts/lib/git-source.ts'
 import { SOURCE_REPO_PLACEHOLDER } from '../../scripts/lib/gitops-apply.ts'
 import { readPins } from '../../scripts/lib/toolchain.ts'

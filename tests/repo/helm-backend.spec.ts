@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { renderChartReadme, undescribedValues } from '../../scripts/lib/chart-readme.ts'
-import { undocumentedKnobs } from './support/checks.ts'
-import { template, type Doc } from './support/helm.ts'
+import { undocumentedKnobs } from './lib/checks.ts'
+import { template, type Doc } from './lib/helm.ts'
 
 const root = process.cwd()
 const byKind = (docs: Doc[], kind: string) =>

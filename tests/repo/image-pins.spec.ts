@@ -8,8 +8,8 @@ import { test } from '@japa/runner'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { digestProblems, dockerfileImages, show } from './support/checks.ts'
-import { backendRenderings, template } from './support/helm.ts'
+import { digestProblems, dockerfileImages, show } from './lib/checks.ts'
+import { backendRenderings, template } from './lib/helm.ts'
 
 const root = process.cwd()
 const read = (f: string) => readFileSync(join(root, f), 'utf8')

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { promote, promotionProblems } from '../../scripts/promote-image.ts'
-import { template } from './support/helm.ts'
+import { template } from './lib/helm.ts'
 
 const run = promisify(execFile)
 const image = {

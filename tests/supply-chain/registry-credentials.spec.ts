@@ -11,9 +11,9 @@ import {
   startTokenHost,
   type FakeRegistry,
   type TokenHost,
-} from './helpers/fake-registry.ts'
-import { runScript } from './helpers/run-script.ts'
-import { GITHUB_ISSUER, githubActionsToken } from './helpers/sigstore-stand-ins.ts'
+} from './lib/fake-registry.ts'
+import { runScript } from './lib/run-script.ts'
+import { GITHUB_ISSUER, githubActionsToken } from './lib/sigstore-stand-ins.ts'
 
 const USER = 'ci-bot'
 const PASSWORD = 'registry-password-of-the-test'

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { attachArtifactToImage } from '@sigstore/oci'
 import { RegistryClient, parseImageRef } from '../../scripts/lib/oci-registry.ts'
-import { startLocalRegistry, type LocalRegistry } from './helpers/local-registry.ts'
-import { pushImage } from './helpers/push-image.ts'
-import { runScript, type Run } from './helpers/run-script.ts'
+import { startLocalRegistry, type LocalRegistry } from './lib/local-registry.ts'
+import { pushImage } from './lib/push-image.ts'
+import { runScript, type Run } from './lib/run-script.ts'
 import {
   GITHUB_ISSUER,
   githubActionsToken,
@@ -21,7 +21,7 @@ import {
   startSigstoreStandIns,
   writeTrustedRoot,
   type StandIns,
-} from './helpers/sigstore-stand-ins.ts'
+} from './lib/sigstore-stand-ins.ts'
 
 const REPO = 'acme/agent-ready-k8s'
 const IMAGE_REPO = 'acme/agent-ready-k8s/backend'

@@ -4,7 +4,7 @@ import env from '#start/env'
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose'
 import User from '#models/user'
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '#guards/jwt_guard'
-import { clientAddress, rawRequest, signIn, unique } from '#tests/support/api'
+import { clientAddress, rawRequest, signIn, unique } from '#tests/lib/api'
 
 const secret = () => new TextEncoder().encode(env.get('JWT_SECRET').release())
 

@@ -10,7 +10,7 @@ import { Socket } from 'node:net'
 import { randomInt } from 'node:crypto'
 import app from '@adonisjs/core/services/app'
 import { RequestFactory } from '@adonisjs/core/factories/http'
-import { baseUrl, unique } from '#tests/support/api'
+import { baseUrl, unique } from '#tests/lib/api'
 
 /** Adonis' real request.ip() with the app's http config, for a peer the loopback-only tests cannot be. */
 function clientIp(peer: string, forwardedFor?: string) {

@@ -11,7 +11,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import type { ApiResponse } from '@japa/api-client'
 import Organization from '#models/organization'
 import Project from '#models/project'
-import { signIn, signInWithOrganization, unique } from '#tests/support/api'
+import { signIn, signInWithOrganization, unique } from '#tests/lib/api'
 
 const BLOCKED_WITHIN_MS = 10_000
 

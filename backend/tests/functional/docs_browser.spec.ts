@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { baseUrl, signIn } from '#tests/support/api'
+import { baseUrl, signIn } from '#tests/lib/api'
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const reportsDir = fileURLToPath(new URL('../../../reports/docs/', import.meta.url))

@@ -8,7 +8,7 @@ import { addMemberValidator } from '#validators/member'
 import { organizationValidator } from '#validators/organization'
 import { paginationValidator } from '#validators/pagination'
 import { createProjectValidator, updateProjectValidator } from '#validators/project'
-import { clientAddress, signIn, signInWithOrganization, unique } from '#tests/support/api'
+import { clientAddress, signIn, signInWithOrganization, unique } from '#tests/lib/api'
 
 /** Which validator each route's body goes through (what the controllers call). */
 const BODY_VALIDATORS: Record<string, { toJSONSchema(): object }> = {

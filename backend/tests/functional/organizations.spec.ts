@@ -3,7 +3,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import Organization from '#models/organization'
 import Project from '#models/project'
 import User from '#models/user'
-import { rawRequest, signIn, signInWithOrganization } from '#tests/support/api'
+import { rawRequest, signIn, signInWithOrganization } from '#tests/lib/api'
 
 test.group('organizations', (group) => {
   group.each.setup(() => testUtils.db().truncate())

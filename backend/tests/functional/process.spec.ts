@@ -14,7 +14,7 @@ import {
   startBackend,
   startRedis,
   supervisor,
-} from '#tests/support/processes'
+} from '#tests/lib/processes'
 
 const BOOT_TIMEOUT_MS = 60_000
 
@@ -138,7 +138,7 @@ test.group('backend process · boot settings', () => {
         backendEnv({
           PORT: String(port),
           REDIS_PORT: '6379',
-          ENV_PATH: 'tests/support/',
+          ENV_PATH: 'tests/lib/',
           ...overrides,
         })
       )

@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import Project from '#models/project'
-import { rawRequest, signIn, signInWithOrganization } from '#tests/support/api'
+import { rawRequest, signIn, signInWithOrganization } from '#tests/lib/api'
 
 type Owner = Awaited<ReturnType<typeof signInWithOrganization>>
 
@@ -364,7 +364,7 @@ test.group('projects · concurrency', (group) => {
   })
 
   test('concurrent sign-ins with one username yield one user', async ({ client, assert }) => {
-    const { clientAddress } = await import('#tests/support/api')
+    const { clientAddress } = await import('#tests/lib/api')
     const responses = await Promise.all(
       Array.from({ length: 6 }, () =>
         client

@@ -6,7 +6,7 @@
 import { test } from '@japa/runner'
 import { createHash } from 'node:crypto'
 import testUtils from '@adonisjs/core/services/test_utils'
-import { baseUrl, signInWithOrganization } from '#tests/support/api'
+import { baseUrl, signInWithOrganization } from '#tests/lib/api'
 
 async function headersOf(path: string, init: RequestInit = {}) {
   const response = await fetch(`${baseUrl()}${path}`, init)

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import { readFileSync } from 'node:fs'
 import app from '@adonisjs/core/services/app'
-import { baseUrl } from '#tests/support/api'
+import { baseUrl } from '#tests/lib/api'
 
 const version = JSON.parse(readFileSync(app.makePath('package.json'), 'utf8')).version
 
