@@ -19,7 +19,7 @@ import { repoRoot } from './lib/local-state.ts'
 const GENERATED = ['APP_KEY', 'JWT_SECRET'] as const
 
 /** The example's text with every generated key set to a fresh random value. */
-export function backendEnvText(example: string): string {
+function backendEnvText(example: string): string {
   return example
     .split('\n')
     .map((line) => {

@@ -39,7 +39,7 @@ import {
 import { readBackendImage } from './lib/backend-image.ts'
 import { exitStatusOf, parseCommandLine, UsageError } from './lib/cli.ts'
 import { expect, met, pending } from './lib/expect.ts'
-import { ensureGitSource, type GitSource } from './lib/git-source.ts'
+import { ensureGitSource } from './lib/git-source.ts'
 import {
   applyGitops,
   expectedApplications,
@@ -48,13 +48,7 @@ import {
 } from './lib/gitops-apply.ts'
 import { kindDir, readKindState, writeKindState, type KindState } from './lib/kind-state.ts'
 import { repoRoot } from './lib/local-state.ts'
-import {
-  isAlive,
-  startProcess,
-  stopProcess,
-  waitForPort,
-  type ProcRecord,
-} from './lib/supervisor.ts'
+import { isAlive, startProcess, stopProcess, waitForPort } from './lib/supervisor.ts'
 import { readPins, toolchainBinDir } from './lib/toolchain.ts'
 import { vendoredInstallPath } from './vendor-argocd-install.ts'
 

@@ -37,7 +37,7 @@ export type Profile = 'kind' | 'local'
 export type SecretInput = Record<(typeof secretKeys)[number], string>
 
 /** Every key, with the rule its value must follow. URL-safe: podinfo puts the Redis password in a URL. */
-export const secretKeys = [
+const secretKeys = [
   'POSTGRES_ADMIN_PASSWORD',
   'DB_PASSWORD',
   'REDIS_PASSWORD',
@@ -54,7 +54,7 @@ const minLength: Record<string, number> = {
 const urlSafe = /^[A-Za-z0-9._~-]+$/
 
 /** Which keys a profile needs (local: only the backend's Secret; its pods are simulated by KWOK). */
-export function requiredKeys(profile: Profile): string[] {
+function requiredKeys(profile: Profile): string[] {
   return profile === 'kind'
     ? [...secretKeys]
     : ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'APP_KEY']
@@ -73,11 +73,7 @@ export function parseEnv(text: string): Record<string, string> {
   return out
 }
 
-export function validateInput(
-  values: Record<string, string>,
-  profile: Profile,
-  source: string
-): void {
+function validateInput(values: Record<string, string>, profile: Profile, source: string): void {
   const errors: string[] = []
   for (const key of requiredKeys(profile)) {
     const v = values[key]

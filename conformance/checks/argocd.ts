@@ -48,7 +48,7 @@ function projectMismatch(live: AppProject, declared: AppProject): string | null 
   return null
 }
 
-export const appProjects = check({
+const appProjects = check({
   block: 1,
   name: 'AppProjects platform, infrastructure, tenant-apps',
   timeout: 30_000,
@@ -135,7 +135,7 @@ function applicationCheck(app: string, block: BlockNumber) {
   })
 }
 
-export const applicationChecks = ROADMAP_APPS.map(({ app, block }) => applicationCheck(app, block))
+const applicationChecks = ROADMAP_APPS.map(({ app, block }) => applicationCheck(app, block))
 
 function ownedByRoot(app: Application, root: Application, rootName: string): boolean {
   const tracked =
@@ -147,7 +147,7 @@ function ownedByRoot(app: Application, root: Application, rootName: string): boo
   return tracked && (byAnnotation || byLabel)
 }
 
-export const rootApp = check({
+const rootApp = check({
   block: 6,
   name: 'root app manages every Application',
   timeout: 90_000,
@@ -180,7 +180,7 @@ export const rootApp = check({
   },
 })
 
-export const zeroHelmReleases = check({
+const zeroHelmReleases = check({
   block: 7,
   name: 'zero Helm releases',
   timeout: 30_000,

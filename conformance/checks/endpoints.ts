@@ -33,7 +33,7 @@ function explainBackend(ctx: CheckContext) {
         })
   )
 }
-export const needs = (pick: (p: Profile) => Reach<unknown>) => (p: Profile) => {
+const needs = (pick: (p: Profile) => Reach<unknown>) => (p: Profile) => {
   const r = pick(p)
   return r.ok ? true : r.reason
 }
@@ -155,7 +155,7 @@ export const argocdUiLocalhost = endpointCheck(
   argocdUiServed
 )
 
-export const podinfo = endpointCheck(
+const podinfo = endpointCheck(
   5,
   'podinfo JSON 6.9.2 and Redis cache',
   (p) => p.podinfo,
@@ -217,7 +217,7 @@ export const backendEndpoints = backendCheck(12, '/health, /ready, /v1/hello', a
   await expectGet(ctx, api, '/v1/hello', 200, (res) => jsonHas(res, { message: 'Hello, World!' }))
 })
 
-export const apiDocs = backendCheck(12, 'OpenAPI at /docs and /openapi.json', async (ctx, api) => {
+const apiDocs = backendCheck(12, 'OpenAPI at /docs and /openapi.json', async (ctx, api) => {
   await expectGet(ctx, api, '/docs', 200, isHtml)
   await expectGet(ctx, api, '/openapi.json', 200, (res) => {
     const doc = jsonHas(res, { openapi: /^3\./ })
@@ -343,54 +343,50 @@ export const authentication = guestCheck(
   }
 )
 
-export const crudRoundTrip = guestCheck(
-  14,
-  'organization + project CRUD',
-  async (api, { token }) => {
-    let orgId: number | undefined
-    try {
-      const org = await call(api, token, 'POST', '/v1/organizations', 201, { name: 'Acme Corp' })
-      orgId = org.id
-      const orgs = await call(api, token, 'GET', '/v1/organizations', 200)
-      if (!orgs.data?.some((o: { id: number }) => o.id === org.id))
-        throw new Error(
-          `GET /v1/organizations lacks the new organization ${org.id}: ${JSON.stringify(orgs).slice(0, 200)}`
-        )
-      const renamed = await call(api, token, 'PUT', `/v1/organizations/${org.id}`, 200, {
-        name: 'Acme Corp renamed',
-      })
-      if (renamed.name !== 'Acme Corp renamed')
-        throw new Error(`PUT organization returned ${JSON.stringify(renamed)}`)
-      const again = await call(api, token, 'GET', `/v1/organizations/${org.id}`, 200)
-      if (again.name !== 'Acme Corp renamed')
-        throw new Error(`GET organization after PUT returned ${JSON.stringify(again)}`)
-      const project = await call(api, token, 'POST', `/v1/organizations/${org.id}/projects`, 201, {
-        name: 'Project Alpha',
-        description: 'round trip',
-      })
-      if (project.organizationId !== org.id)
-        throw new Error(`project ${JSON.stringify(project)} is not in organization ${org.id}`)
-      const list = await call(api, token, 'GET', `/v1/organizations/${org.id}/projects`, 200)
-      if (!Array.isArray(list.data) || !list.data.some((p: { id: number }) => p.id === project.id))
-        throw new Error(`project list lacks ${project.id}: ${JSON.stringify(list).slice(0, 200)}`)
-      const updated = await call(api, token, 'PUT', `/v1/projects/${project.id}`, 200, {
-        description: 'updated',
-      })
-      if (updated.description !== 'updated')
-        throw new Error(`PUT project returned ${JSON.stringify(updated)}`)
-      await call(api, token, 'DELETE', `/v1/projects/${project.id}`, 204)
-      await call(api, token, 'GET', `/v1/projects/${project.id}`, 404)
-      await call(api, token, 'DELETE', `/v1/organizations/${org.id}`, 204)
-      orgId = undefined
-    } finally {
-      if (orgId !== undefined)
-        await request(api, `/v1/organizations/${orgId}`, {
-          method: 'DELETE',
-          headers: { authorization: `Bearer ${token}` },
-        }).catch(() => undefined)
-    }
+const crudRoundTrip = guestCheck(14, 'organization + project CRUD', async (api, { token }) => {
+  let orgId: number | undefined
+  try {
+    const org = await call(api, token, 'POST', '/v1/organizations', 201, { name: 'Acme Corp' })
+    orgId = org.id
+    const orgs = await call(api, token, 'GET', '/v1/organizations', 200)
+    if (!orgs.data?.some((o: { id: number }) => o.id === org.id))
+      throw new Error(
+        `GET /v1/organizations lacks the new organization ${org.id}: ${JSON.stringify(orgs).slice(0, 200)}`
+      )
+    const renamed = await call(api, token, 'PUT', `/v1/organizations/${org.id}`, 200, {
+      name: 'Acme Corp renamed',
+    })
+    if (renamed.name !== 'Acme Corp renamed')
+      throw new Error(`PUT organization returned ${JSON.stringify(renamed)}`)
+    const again = await call(api, token, 'GET', `/v1/organizations/${org.id}`, 200)
+    if (again.name !== 'Acme Corp renamed')
+      throw new Error(`GET organization after PUT returned ${JSON.stringify(again)}`)
+    const project = await call(api, token, 'POST', `/v1/organizations/${org.id}/projects`, 201, {
+      name: 'Project Alpha',
+      description: 'round trip',
+    })
+    if (project.organizationId !== org.id)
+      throw new Error(`project ${JSON.stringify(project)} is not in organization ${org.id}`)
+    const list = await call(api, token, 'GET', `/v1/organizations/${org.id}/projects`, 200)
+    if (!Array.isArray(list.data) || !list.data.some((p: { id: number }) => p.id === project.id))
+      throw new Error(`project list lacks ${project.id}: ${JSON.stringify(list).slice(0, 200)}`)
+    const updated = await call(api, token, 'PUT', `/v1/projects/${project.id}`, 200, {
+      description: 'updated',
+    })
+    if (updated.description !== 'updated')
+      throw new Error(`PUT project returned ${JSON.stringify(updated)}`)
+    await call(api, token, 'DELETE', `/v1/projects/${project.id}`, 204)
+    await call(api, token, 'GET', `/v1/projects/${project.id}`, 404)
+    await call(api, token, 'DELETE', `/v1/organizations/${org.id}`, 204)
+    orgId = undefined
+  } finally {
+    if (orgId !== undefined)
+      await request(api, `/v1/organizations/${orgId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      }).catch(() => undefined)
   }
-)
+})
 
 export const endpointChecks = [
   argocdApi,

@@ -25,7 +25,7 @@ function explainBackend(ctx: CheckContext) {
   )
 }
 
-export const redis = check({
+const redis = check({
   block: 4,
   name: 'Redis PING → PONG',
   timeout: 30_000,
@@ -54,7 +54,7 @@ export const backendReplicas = check({
   },
 })
 
-export const backendPodsAndLogs = check({
+const backendPodsAndLogs = check({
   block: 12,
   name: 'backend pods by app=backend, logs readable',
   timeout: 60_000,
@@ -145,7 +145,7 @@ export const migrations = check({
   },
 })
 
-export const tables = check({
+const tables = check({
   block: 13,
   name: 'tables organizations, projects, users',
   timeout: 30_000,

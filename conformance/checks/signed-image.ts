@@ -40,7 +40,7 @@ export function signedImageOf(
 }
 
 /** What the profile's values deploy, read from the git source Argo CD reads. */
-export function deployedImage(profile: Profile): BackendImage {
+function deployedImage(profile: Profile): BackendImage {
   const app = profile.apps.find((a) => a.name === profile.backend.app)
   if (!app?.path || !app.valueFile)
     throw new Error(

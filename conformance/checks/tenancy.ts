@@ -20,7 +20,7 @@ const PROBE_FILE = 'conformance-probes/cluster-scoped/objects.yaml'
 const FOREIGN_NAMESPACE = 'ark-probe-foreign'
 const PROBE_CLUSTER_ROLE = 'ark-probe-cluster-role'
 /** A fork of this repository under another owner: the pattern the projects used to allow. */
-export const FOREIGN_REPO = 'https://github.com/ark-probe-fork/agent-ready-k8s.git'
+const FOREIGN_REPO = 'https://github.com/ark-probe-fork/agent-ready-k8s.git'
 const NOT_PERMITTED = new RegExp(`not permitted in project '?${PROJECT}'?`)
 
 /** The namespace a probe may legitimately deploy to: a tenant app's own destination. */

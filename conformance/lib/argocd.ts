@@ -174,9 +174,3 @@ export function statusLine(app: Application): string {
   const cond = (s.conditions ?? []).map((c) => ` · ${c.type}: ${c.message}`).join('')
   return `${app.metadata.name} ${s.sync?.status ?? 'Unknown'}/${s.health?.status ?? 'Unknown'} at ${rev}${op}${cond}`
 }
-
-/** finishedAt of the last sync operation as ms, or null */
-export function lastSyncFinishedAt(app: Application): number | null {
-  const at = app.status?.operationState?.finishedAt
-  return at ? Date.parse(at) : null
-}

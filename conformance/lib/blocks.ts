@@ -3,7 +3,7 @@
  * one of these; results.json, JUnit and the docs print "Block <n>". A check
  * outside 1–16 is refused (conformance/tests/roadmap-table.spec.ts).
  */
-export const ROADMAP_BLOCKS = {
+const ROADMAP_BLOCKS = {
   1: 'AppProjects',
   2: 'ingress-nginx',
   3: 'PostgreSQL',

@@ -7,7 +7,7 @@ import type { ParseArgsConfig } from 'node:util'
 import { parseCommandLine, UsageError } from '../../scripts/lib/cli.ts'
 import { profileNames } from './profile.ts'
 
-export const SUITES = ['checks', 'framework', 'self'] as const
+const SUITES = ['checks', 'framework', 'self'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 export type ConformanceArgs = {
@@ -37,7 +37,7 @@ const JAPA_OPTIONS = {
   'force-exit': { type: 'boolean' },
 } satisfies ParseArgsConfig['options']
 
-export const usage = () =>
+const usage = () =>
   `usage: npm run conformance -- [--profile ${profileNames().join('|')}] [--keep] [${SUITES.join('|')}]... [--${Object.keys(JAPA_OPTIONS).join(' --')}]`
 
 export function parseArgs(argv: string[]): ConformanceArgs {

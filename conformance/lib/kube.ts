@@ -27,7 +27,7 @@ export function connect(kubeconfigPath: string | null, context?: string | null):
 export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
 
 /** HTTP status of a client-node ApiException, if that is what it is */
-export function statusOf(error: unknown): number | undefined {
+function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown })?.code
   return typeof code === 'number' ? code : undefined
 }

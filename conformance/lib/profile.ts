@@ -15,7 +15,7 @@ import type { AppProject } from './argocd.ts'
 import { appProjects } from '../../scripts/lib/gitops-apply.ts'
 import type { Endpoint } from './http.ts'
 
-export const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url))
+const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url))
 
 /** Profile names: one per table in conformance/profiles/. */
 export type ProfileName = string

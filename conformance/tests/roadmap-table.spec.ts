@@ -14,7 +14,7 @@ import { check, titleOf } from '../lib/check.ts'
 
 type Row = { block: string; line: string; proof: string }
 
-export function roadmapRows(markdown: string): Row[] {
+function roadmapRows(markdown: string): Row[] {
   const start = markdown.indexOf('## The roadmap, line by line')
   if (start < 0)
     throw new Error('docs/conformance.md has no "## The roadmap, line by line" section')
@@ -33,11 +33,7 @@ export function roadmapRows(markdown: string): Row[] {
 }
 
 /** What is wrong with the table, one line per problem. */
-export function tableProblems(
-  rows: Row[],
-  titles: string[],
-  exists: (path: string) => boolean
-): string[] {
+function tableProblems(rows: Row[], titles: string[], exists: (path: string) => boolean): string[] {
   const problems: string[] = []
   const named = new Set<string>()
   for (const row of rows) {

@@ -41,7 +41,7 @@ export type AppStatus = {
   message?: string
 }
 
-export function kubeConfigFrom(kubeconfig: string): KubeConfig {
+function kubeConfigFrom(kubeconfig: string): KubeConfig {
   const kc = new KubeConfig()
   kc.loadFromFile(kubeconfig)
   return kc

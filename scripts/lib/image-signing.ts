@@ -29,10 +29,10 @@ import {
 } from './oci-registry.ts'
 import { SupplyChainError, type SupplyChainErrorCode } from './supply-chain-error.ts'
 
-export const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev'
-export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev'
+const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev'
+const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev'
 export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com'
-export const SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1'
+const SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1'
 const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1'
 const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json'
 const BUNDLE_MEDIA_TYPE = /^application\/vnd\.dev\.sigstore\.bundle/
@@ -40,7 +40,7 @@ const BUNDLE_MEDIA_TYPE = /^application\/vnd\.dev\.sigstore\.bundle/
 // ---------------------------------------------------------------- OIDC token
 
 /** Decoded (not verified: Fulcio verifies it) claims of an OIDC token, for messages. */
-export function tokenClaims(token: string): Record<string, unknown> {
+function tokenClaims(token: string): Record<string, unknown> {
   const part = token.split('.')[1]
   try {
     return JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8'))
@@ -57,7 +57,7 @@ export function tokenClaims(token: string): Record<string, unknown> {
  * if set (any issuer Fulcio trusts), else the GitHub Actions token requested with
  * audience "sigstore" (needs `permissions: id-token: write` on the job).
  */
-export async function oidcToken(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+async function oidcToken(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.SIGSTORE_ID_TOKEN) {
     tokenClaims(env.SIGSTORE_ID_TOKEN)
     return env.SIGSTORE_ID_TOKEN
@@ -108,7 +108,7 @@ export type SignResult = {
 }
 
 /** The statement an image signature signs: "this digest of this repository". */
-export function imageStatement(ref: ImageRef, digest: string): Buffer {
+function imageStatement(ref: ImageRef, digest: string): Buffer {
   const statement = {
     _type: IN_TOTO_STATEMENT_V1,
     subject: [{ name: ref.name, digest: { sha256: digest.slice('sha256:'.length) } }],
@@ -318,7 +318,7 @@ async function verifyReferrer(
  * valid (certificate chain to the trusted CA, SCT, Rekor entry, signature),
  * it signs exactly `digest`, and its signer is the expected identity.
  */
-export function verifyBundle(
+function verifyBundle(
   bytes: Buffer,
   digest: string,
   expected: ExpectedIdentity,

@@ -76,7 +76,7 @@ export function writeLocalState(state: LocalState, dir = localDir()): void {
 }
 
 /** Everything `cluster:local up` creates in its state dir. */
-export const stateEntries = [
+const stateEntries = [
   'state.json',
   'state.json.tmp',
   'secrets.json',

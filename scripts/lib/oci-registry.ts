@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { getRegistryCredentials } from '@sigstore/oci'
 import { SupplyChainError } from './supply-chain-error.ts'
 
-export const MANIFEST_MEDIA_TYPES = [
+const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -69,12 +69,12 @@ export function parseImageRef(reference: string): ImageRef {
   }
 }
 
-export function sha256Digest(bytes: Uint8Array | string): string {
+function sha256Digest(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 }
 
 /** Loopback registries speak plain HTTP (as with docker and @sigstore/oci); all others HTTPS. */
-export function registryBaseURL(registry: string): string {
+function registryBaseURL(registry: string): string {
   const host = new URL(`http://${registry}`).hostname
   const plain = host === 'localhost' || host === '127.0.0.1' || host === '[::1]'
   return `${plain ? 'http' : 'https'}://${registry}`
@@ -126,7 +126,7 @@ export function registryCredentials(ref: ImageRef): Credentials | undefined {
  * loopback hosts, i.e. a registry on this machine (tests). Returns why not, or
  * undefined when allowed.
  */
-export function realmRefusal(registry: string, realm: string): string | undefined {
+function realmRefusal(registry: string, realm: string): string | undefined {
   let url: URL
   try {
     url = new URL(realm)

@@ -44,13 +44,13 @@ export type DebianToolPin = {
 export type ToolPin = GoToolPin | DebianToolPin
 export type Pins = { go: { minimum: string }; tools: Record<string, ToolPin> }
 
-export const pinsFile = fileURLToPath(new URL('../toolchain/pins.json', import.meta.url))
+const pinsFile = fileURLToPath(new URL('../toolchain/pins.json', import.meta.url))
 
 export function readPins(): Pins {
   return JSON.parse(readFileSync(pinsFile, 'utf8')) as Pins
 }
 
-export function pinHash(): string {
+function pinHash(): string {
   return createHash('sha256').update(readFileSync(pinsFile)).digest('hex').slice(0, 12)
 }
 
@@ -63,7 +63,7 @@ export function toolchainBinDir(): string {
 }
 
 /** Which pinned tool provides a binary (e.g. "kubectl" -> "kubernetes"). */
-export function toolOf(binary: string): string {
+function toolOf(binary: string): string {
   for (const [tool, pin] of Object.entries(readPins().tools)) {
     if (pin.binaries.includes(binary)) return tool
   }

@@ -67,7 +67,7 @@ function actionlint(files: string[]): Promise<{ code: number; output: string }> 
  * which release that commit is; docker:// actions must name a sha256 digest.
  * Local actions (./path) are part of the commit itself.
  */
-export function unpinnedUses(source: string): string[] {
+function unpinnedUses(source: string): string[] {
   const workflow = parse(source) as Workflow
   const uses: string[] = []
   for (const job of Object.values(workflow.jobs ?? {})) {

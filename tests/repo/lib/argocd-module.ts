@@ -14,7 +14,7 @@ import type { Doc } from './helm.ts'
 import { pinnedModuleDir, strictSchema } from './pinned-module.ts'
 
 /** Directory of github.com/argoproj/argo-cd/v3 at the pinned version (downloaded once if needed). */
-export function argocdModuleDir(): Promise<string> {
+function argocdModuleDir(): Promise<string> {
   return pinnedModuleDir('github.com/argoproj/argo-cd/v3', readPins().tools.argocd.version)
 }
 

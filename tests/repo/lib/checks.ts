@@ -138,7 +138,7 @@ export function sourcePermitted(project: Record<string, any>, repoURL: string): 
   )
 }
 
-export function destinationPermitted(
+function destinationPermitted(
   project: Record<string, any>,
   server: string,
   namespace: string
@@ -149,11 +149,7 @@ export function destinationPermitted(
   )
 }
 
-export function clusterKindPermitted(
-  project: Record<string, any>,
-  group: string,
-  kind: string
-): boolean {
+function clusterKindPermitted(project: Record<string, any>, group: string, kind: string): boolean {
   return (project.spec?.clusterResourceWhitelist ?? []).some(
     (r: { group: string; kind: string }) =>
       globRegExp(r.group).test(group) && globRegExp(r.kind).test(kind)

@@ -10,7 +10,7 @@ import { toolPath } from '../../../scripts/lib/toolchain.ts'
 const run = promisify(execFile)
 
 /** Kubernetes version the charts are rendered for (the project's 1.34 line). */
-export const kubeVersion = 'v1.34.4'
+const kubeVersion = 'v1.34.4'
 
 export type Doc = { file: string; object: Record<string, any> }
 

@@ -12,7 +12,7 @@ import type { Problem } from './checks.ts'
 import type { Doc } from './helm.ts'
 import { pinnedModuleDir, strictSchema } from './pinned-module.ts'
 
-export async function kubernetesOpenAPIDir(): Promise<string> {
+async function kubernetesOpenAPIDir(): Promise<string> {
   const dir = await pinnedModuleDir('k8s.io/kubernetes', readPins().tools.kubernetes.version)
   return join(dir, 'api', 'openapi-spec', 'v3')
 }

@@ -44,7 +44,7 @@ function unquote(raw: string): { value: string; quoted: boolean } {
 
 const isLiteralSecret = (value: string) => !placeholder.test(value) && !reference.test(value)
 
-export function scanText(file: string, text: string): Problem[] {
+function scanText(file: string, text: string): Problem[] {
   if (skipped.test(file) || text.includes('\0')) return []
   const problems: Problem[] = []
   const code = codeExtensions.has(extname(file))

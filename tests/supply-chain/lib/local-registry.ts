@@ -16,7 +16,7 @@ import {
   waitForHttp,
 } from '../../../scripts/lib/supervisor.ts'
 
-export const REGISTRY_BINARY = '/usr/bin/docker-registry'
+const REGISTRY_BINARY = '/usr/bin/docker-registry'
 
 export type LocalRegistry = { host: string; dir: string; stop: () => Promise<void> }
 
