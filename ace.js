@@ -16,7 +16,8 @@ const major = Number(process.versions.node.split('.')[0])
 const nodeBin = major >= 24 ? process.execPath : bundledNode
 if (major < 24 && !existsSync(bundledNode)) {
   console.error(
-    `Node ${process.versions.node} is too old (AdonisJS 7 needs 24) and ${bundledNode} is missing: run "npm install" in ${root} first.`
+    `Node ${process.versions.node} is too old (AdonisJS 7 needs 24) ` +
+      `and ${bundledNode} is missing: run "npm install" in ${root} first.`
   )
   process.exit(1)
 }

@@ -41,7 +41,8 @@ function main() {
   const out = values.out!
   if (existsSync(out) && !values.force) {
     console.error(
-      `backend-env: ${relative(process.cwd(), out) || out} exists; kept as it is (--force replaces it)`
+      `backend-env: ${relative(process.cwd(), out) || out} ` +
+        'exists; kept as it is (--force replaces it)'
     )
     process.exit(1)
   }
@@ -51,7 +52,8 @@ function main() {
     { mode: 0o600 }
   )
   console.log(
-    `backend-env: wrote ${relative(process.cwd(), out) || out} (${GENERATED.join(', ')} generated; edit DB_*/REDIS_* if yours differ)`
+    `backend-env: wrote ${relative(process.cwd(), out) || out} ` +
+      `(${GENERATED.join(', ')} generated; edit DB_*/REDIS_* if yours differ)`
   )
 }
 

@@ -4,18 +4,19 @@
  * npm run cluster:down [-- --dry-run]     (node scripts/cluster-kind.ts down)
  *
  * The kind profile: a kind cluster (gitops/bootstrap/kind/cluster.yaml, Kubernetes 1.34), the
- * backend image built from the Dockerfile and loaded into it (falling back to an image archive under
- * Docker's containerd image store), pinned Argo CD (the release of scripts/toolchain/pins.json, as
- * the local profile; its install manifest vendored in gitops/bootstrap/argocd, rendered by the
- * pinned kustomize), the Secrets from .env (scripts/create-secrets.ts), this checkout's gitops/ +
- * helm/ served by a git daemon the cluster can reach (scripts/lib/git-source.ts; where it listens and
- * the address Argo CD is given depend on the Docker flavour: gitAddresses), then the AppProjects and
- * the root app, waiting until every Application is Synced and Healthy (scripts/lib/gitops-apply.ts — the steps shared with the local
- * cluster). --dry-run prints every step and command in order and runs nothing.
+ * backend image built from the Dockerfile and loaded into it (falling back to an image archive
+ * under Docker's containerd image store), pinned Argo CD (the release of
+ * scripts/toolchain/pins.json, as the local profile; its install manifest vendored in
+ * gitops/bootstrap/argocd, rendered by the pinned kustomize), the Secrets from .env
+ * (scripts/create-secrets.ts), this checkout's gitops/ + helm/ served by a git daemon the cluster
+ * can reach (scripts/lib/git-source.ts; where it listens and the address Argo CD is given depend on
+ * the Docker flavour: gitAddresses), then the AppProjects and the root app, waiting until every
+ * Application is Synced and Healthy (scripts/lib/gitops-apply.ts — the steps shared with
+ * the local cluster). --dry-run prints every step and command in order and runs nothing.
  *
- * State (kubeconfig, git source, git daemon record) lives in $ARK_KIND_DIR or .ark/kind (gitignored);
- * the conformance suite reads it from state.json. Re-running `up` reuses what exists; `down` removes
- * only what `up` created. See docs/gitops.md.
+ * State (kubeconfig, git source, git daemon record) lives in $ARK_KIND_DIR or .ark/kind
+ * (gitignored); the conformance suite reads it from state.json. Re-running `up` reuses what exists;
+ * `down` removes only what `up` created. See docs/gitops.md.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
@@ -84,7 +85,10 @@ const shellQuote = (bin: string, args: string[]) =>
     .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
     .join(' ')
 
-/** Runs (or, in dry-run, prints) an external command and reports how it ended; never throws on a failed exit. */
+/**
+ * Runs (or, in dry-run, prints) an external command and
+ * reports how it ended; never throws on a failed exit.
+ */
 async function tryCmd(
   bin: string,
   args: string[],
@@ -133,7 +137,8 @@ async function preflight() {
   })
   if (!dryRun && !info.trim()) {
     throw new Error(
-      'Docker is not available ("docker info" failed). Install Docker and start it — or use the local profile, which needs no Docker: npm run cluster:local -- up'
+      'Docker is not available ("docker info" failed). Install Docker and start it — ' +
+        'or use the local profile, which needs no Docker: npm run cluster:local -- up'
     )
   }
   if (!dryRun) {
@@ -145,7 +150,8 @@ async function preflight() {
   const kind = await cmd('kind', ['version'], { quiet: true, allowFail: true })
   if (!dryRun && !kind.trim()) {
     throw new Error(
-      'kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v0.30.0 or newer runs Kubernetes 1.34 nodes)'
+      'kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation ' +
+        '(v0.30.0 or newer runs Kubernetes 1.34 nodes)'
     )
   }
   await cmd('git', ['--version'], { quiet: true })
@@ -155,7 +161,8 @@ async function preflight() {
 
 async function createCluster() {
   step(
-    `kind cluster "${clusterName}" from ${clusterConfig} (Kubernetes 1.34, ports 80/443 on 127.0.0.1)`
+    `kind cluster "${clusterName}" from ${clusterConfig} ` +
+      '(Kubernetes 1.34, ports 80/443 on 127.0.0.1)'
   )
   const clusters = await cmd('kind', ['get', 'clusters'], { quiet: true })
   const existing = clusters.split('\n').map((s) => s.trim())
@@ -169,20 +176,22 @@ async function createCluster() {
     writeFileSync(kubeconfigFile(), kubeconfig, { mode: 0o600 })
   }
   console.log(
-    `  kubeconfig: ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} (kind also merged context kind-${clusterName} into your default kubeconfig)`
+    `  kubeconfig: ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} ` +
+      `(kind also merged context kind-${clusterName} into your default kubeconfig)`
   )
 }
 
 /**
  * `kind load docker-image` fails with "content digest not found" when Docker keeps images in its
- * containerd image store (the default of Docker 29 and Docker Desktop): it exports every platform of
- * the image, and a locally built one has content for one only. Then the image goes in as a
+ * containerd image store (the default of Docker 29 and Docker Desktop): it exports every platform
+ * of the image, and a locally built one has content for one only. Then the image goes in as a
  * single-platform archive instead (`docker image save --platform` + `kind load image-archive`).
  */
 async function loadBackendImage() {
   if (backendImage.source === 'registry') {
     step(
-      `backend image ${backendImage.image}: promoted by backend-ci (helm/backend/values-kind.yaml), pulled by the cluster by digest — nothing built here`
+      `backend image ${backendImage.image}: promoted by backend-ci ` +
+        '(helm/backend/values-kind.yaml), pulled by the cluster by digest — nothing built here'
     )
     return
   }
@@ -192,13 +201,17 @@ async function loadBackendImage() {
   const direct = await tryCmd('kind', ['load', 'docker-image', image, '--name', clusterName])
   if (dryRun)
     console.log(
-      '  if that fails (Docker\'s containerd image store: "content digest not found"), load a single-platform archive instead:'
+      '  if that fails (Docker\'s containerd image store: "content digest not found"), ' +
+        'load a single-platform archive instead:'
     )
   else if (direct.ok) return
-  else
+  else {
+    const lines = direct.error.split('\n')
+    const cause = lines.find((l) => /not found|error/i.test(l)) ?? lines[0]
     console.log(
-      `  kind load docker-image failed (${direct.error.split('\n').find((l) => /not found|error/i.test(l)) ?? direct.error.split('\n')[0]}); loading a single-platform archive instead`
+      `  kind load docker-image failed (${cause}); loading a single-platform archive instead`
     )
+  }
   const inspected = await cmd(
     'docker',
     ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image],
@@ -238,8 +251,9 @@ async function serverSideApply(objects: KubernetesObject[]) {
       )
     } catch (e) {
       const body = (e as { body?: unknown }).body
+      const cause = typeof body === 'string' ? body : (e as Error).message
       throw new Error(
-        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${typeof body === 'string' ? body : (e as Error).message}`
+        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${cause}`
       )
     }
   }
@@ -270,18 +284,23 @@ async function waitForArgoCD(timeoutMs = 600_000) {
 
 async function installArgoCD() {
   step(
-    `Argo CD ${readPins().tools.argocd.version} (pinned) from ${argocdKustomization}: the vendored install manifest, Application health for the sync waves, argocd.local + argocd.localhost ingress, insecure server`
+    `Argo CD ${readPins().tools.argocd.version} (pinned) ` +
+      `from ${argocdKustomization}: the vendored install manifest, Application health ` +
+      'for the sync waves, argocd.local + argocd.localhost ingress, insecure server'
   )
-  // the manifest is committed (tests/repo/argocd-bootstrap.spec.ts keeps it equal to the pinned module's copy): no download
+  // the manifest is committed (tests/repo/argocd-bootstrap.spec.ts
+  // keeps it equal to the pinned module's copy): no download
   console.log(
-    `  ${vendoredInstallPath} + ${argocdKustomization}/argocd-cm.yaml (resource.customizations.health.argoproj.io_Application)`
+    `  ${vendoredInstallPath} + ${argocdKustomization}/argocd-cm.yaml ` +
+      '(resource.customizations.health.argoproj.io_Application)'
   )
   const rendered = await cmd(kustomizeBin(), ['build', argocdKustomization], { quiet: true })
   const objects = parseAllDocuments(rendered)
     .map((d) => d.toJS() as KubernetesObject)
     .filter(Boolean)
   await action(
-    `server-side apply the ${dryRun ? '' : `${objects.length} `}rendered objects (Namespaces and CRDs first)`,
+    `server-side apply the ${dryRun ? '' : `${objects.length} `}rendered ` +
+      'objects (Namespaces and CRDs first)',
     () => serverSideApply(objects),
     undefined
   )
@@ -294,7 +313,8 @@ async function installArgoCD() {
 
 async function createSecrets(envFile: string) {
   step(
-    `Secrets from ${relative(repoRoot, envFile)} (missing keys are generated into it; never printed)`
+    `Secrets from ${relative(repoRoot, envFile)} ` +
+      '(missing keys are generated into it; never printed)'
   )
   const describe = describeObjects(secretObjects(PROFILE, placeholderInput))
   await action(
@@ -335,9 +355,10 @@ export type GitAddresses = { bind: string[]; host: string; why: string }
 
 /**
  * The git daemon's addresses. ARK_KIND_GIT_BIND (comma-separated) and ARK_KIND_GIT_HOST override
- * either part. Docker Engine: every gateway address of the "kind" network (IPv4 and IPv6), advertised
- * as the IPv4 one — pods cannot reach the host's loopback, and nothing beyond the host and its
- * containers needs the daemon. Docker Desktop: loopback, advertised as host.docker.internal.
+ * either part. Docker Engine: every gateway address of the "kind" network (IPv4 and IPv6),
+ * advertised as the IPv4 one — pods cannot reach the host's loopback, and nothing beyond the host
+ * and its containers needs the daemon. Docker Desktop:
+ * loopback, advertised as host.docker.internal.
  */
 export function gitAddresses(
   flavour: DockerEngine['flavour'],
@@ -352,8 +373,10 @@ export function gitAddresses(
     return { bind: bindEnv, host: hostEnv, why: 'ARK_KIND_GIT_BIND and ARK_KIND_GIT_HOST' }
   if (flavour === 'rootless') {
     throw new Error(
-      "rootless Docker: the kind network lives in rootlesskit's namespace, so neither its gateway nor the host's loopback is a given. " +
-        'Set ARK_KIND_GIT_BIND (where git daemon listens on the host) and ARK_KIND_GIT_HOST (the address pods use), see docs/gitops.md "Git source off Linux"'
+      "rootless Docker: the kind network lives in rootlesskit's namespace, " +
+        "so neither its gateway nor the host's loopback is a given. " +
+        'Set ARK_KIND_GIT_BIND (where git daemon listens on the host) and ARK_KIND_GIT_HOST ' +
+        '(the address pods use), see docs/gitops.md "Git source off Linux"'
     )
   }
   if (flavour === 'desktop')
@@ -366,7 +389,8 @@ export function gitAddresses(
   const v4 = all.find((a) => !a.includes(':'))
   if (!hostEnv && !v4)
     throw new Error(
-      `no IPv4 gateway on the "kind" docker network (got "${all.join(' ')}"); set ARK_KIND_GIT_HOST to an address the nodes can reach`
+      `no IPv4 gateway on the "kind" docker network (got "${all.join(' ')}"); ` +
+        'set ARK_KIND_GIT_HOST to an address the nodes can reach'
     )
   return {
     bind: bindEnv ?? all,
@@ -391,8 +415,8 @@ async function kindGateways(): Promise<string[]> {
 
 /**
  * `git daemon` serving the bare repository <base>/agent-ready-k8s (the recipe agreed with the
- * git-source owner, notes/from-local-cluster.md) read-only on every bind address, and the URL Argo CD
- * is given: git://<host>:<port>/agent-ready-k8s.
+ * git-source owner, notes/from-local-cluster.md) read-only on every bind address, and the URL Argo
+ * CD is given: git://<host>:<port>/agent-ready-k8s.
  */
 export function gitDaemonCommand(
   base: string,
@@ -418,16 +442,21 @@ export function gitDaemonCommand(
   }
 }
 
-/** An address to probe a listener bound to `bind` on (the wildcard addresses are probed on loopback). */
+/**
+ * An address to probe a listener bound to `bind` on
+ * (the wildcard addresses are probed on loopback).
+ */
 const probeAddress = (bind: string) =>
   bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '::1' : bind
 
 async function serveGitSource(state: KindState): Promise<KindState['git']> {
   step(
-    "git source: this checkout's gitops/ + helm/ in a bare repo, served by git daemon for the cluster"
+    "git source: this checkout's gitops/ + helm/ in a " +
+      'bare repo, served by git daemon for the cluster'
   )
   const src = await action(
-    `ensureGitSource(${relative(repoRoot, join(stateDir(), 'git'))}) — snapshot of gitops/ and helm/ as branch main`,
+    `ensureGitSource(${relative(repoRoot, join(stateDir(), 'git'))}) ` +
+      '— snapshot of gitops/ and helm/ as branch main',
     () => ensureGitSource(join(stateDir(), 'git')),
     {
       bareRepo: join(stateDir(), 'git', 'agent-ready-k8s'),
@@ -443,11 +472,13 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
   if (needGateways) gateways = await kindGateways()
   const addresses = gitAddresses(dockerEngine?.flavour ?? 'engine', () => gateways)
   console.log(
-    `  bind ${addresses.bind.join(', ')} · advertised to Argo CD as ${addresses.host} (${addresses.why})`
+    `  bind ${addresses.bind.join(', ')} · advertised ` +
+      `to Argo CD as ${addresses.host} (${addresses.why})`
   )
   if (dryRun) {
     console.log(
-      '  Docker Desktop: bind 127.0.0.1, advertised as host.docker.internal · rootless Docker: set ARK_KIND_GIT_BIND and ARK_KIND_GIT_HOST (docs/gitops.md)'
+      '  Docker Desktop: bind 127.0.0.1, advertised as host.docker.internal · ' +
+        'rootless Docker: set ARK_KIND_GIT_BIND and ARK_KIND_GIT_HOST (docs/gitops.md)'
     )
   }
   const { args, url: daemonUrl } = gitDaemonCommand(
@@ -480,11 +511,14 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
 
 async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
   step(
-    'AppProjects and the root app (the one source setting: the git daemon URL), then wait for Synced/Healthy'
+    'AppProjects and the root app (the one source setting: ' +
+      'the git daemon URL), then wait for Synced/Healthy'
   )
   const root = rootApplication({ repoURL: git.daemonUrl, revision: git.revision, profile: PROFILE })
   await action(
-    `applyGitops: server-side apply gitops/projects/*.yaml (sourceRepos placeholder = the repoURL), then gitops/bootstrap/root-app.yaml with repoURL=${git.daemonUrl} targetRevision=${root.spec.source.targetRevision} profile=${PROFILE}`,
+    'applyGitops: server-side apply gitops/projects/*.yaml (sourceRepos placeholder = ' +
+      `the repoURL), then gitops/bootstrap/root-app.yaml with repoURL=${git.daemonUrl} ` +
+      `targetRevision=${root.spec.source.targetRevision} profile=${PROFILE}`,
     () =>
       applyGitops({
         kubeconfig: kubeconfigFile(),
@@ -497,8 +531,8 @@ async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
   const names = expectedApplications(PROFILE)
   await action(
     `waitForApplications: ${names.join(', ')} Synced and Healthy (≤ 20 min, a line per change)`,
-    // remote charts, image pulls and the ingress webhook take minutes on a fresh cluster: a sync error
-    // may persist for a while and still recover through the retry backoff
+    // remote charts, image pulls and the ingress webhook take minutes on a fresh cluster: a sync
+    // error may persist for a while and still recover through the retry backoff
     () =>
       waitForApplications({
         kubeconfig: kubeconfigFile(),
@@ -512,7 +546,8 @@ async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
 
 const urls = {
   'Argo CD':
-    "http://argocd.localhost/ in a browser (*.localhost is loopback) · curl -H 'Host: argocd.local' http://127.0.0.1/ (http://argocd.local needs an /etc/hosts entry)",
+    'http://argocd.localhost/ in a browser (*.localhost is loopback) · ' +
+    "curl -H 'Host: argocd.local' http://127.0.0.1/ (http://argocd.local needs an /etc/hosts entry)",
   'podinfo': "curl -H 'Host: demo.localhost' http://127.0.0.1/",
   'backend API': "curl -H 'Host: api.localhost' http://127.0.0.1/health",
 }
@@ -521,7 +556,9 @@ function printSummary() {
   step('ready')
   for (const [name, how] of Object.entries(urls)) console.log(`  ${name.padEnd(12)} ${how}`)
   console.log(
-    `  Argo CD login: user admin, password from\n    kubectl --kubeconfig ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} -n argocd get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`
+    '  Argo CD login: user admin, password from\n    kubectl ' +
+      `--kubeconfig ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} -n argocd ` +
+      `get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`
   )
   console.log(`  conformance: npm run conformance   (kubeconfig context kind-${clusterName})`)
 }

@@ -3,13 +3,13 @@
  * npm run cluster:local -- up | down | status
  *
  * The local profile (no Docker): a real Kubernetes control plane (etcd, kube-apiserver,
- * kube-controller-manager, kube-scheduler) with KWOK-simulated nodes via `kwokctl --runtime binary`,
- * real Argo CD (repo-server, application-controller, server) as local processes the way Argo CD's
- * own local development runs them (ARGOCD_FAKE_IN_CLUSTER=true), their own redis-server, a git
- * repository holding this checkout's gitops/ + helm/ as Argo CD's source (file://), and the backend
- * as a local process against the machine's PostgreSQL and Redis. Every binary comes from the pinned
- * toolchain (npm run toolchain). State, secrets and logs live in localDir() (.ark/local or
- * $ARK_LOCAL_DIR); every port is chosen free at `up`. See docs/local-cluster.md.
+ * kube-controller-manager, kube-scheduler) with KWOK-simulated nodes via `kwokctl --runtime
+ * binary`, real Argo CD (repo-server, application-controller, server) as local processes the way
+ * Argo CD's own local development runs them (ARGOCD_FAKE_IN_CLUSTER=true), their own redis-server,
+ * a git repository holding this checkout's gitops/ + helm/ as Argo CD's source (file://), and the
+ * backend as a local process against the machine's PostgreSQL and Redis. Every binary comes from
+ * the pinned toolchain (npm run toolchain). State, secrets and logs live in localDir() (.ark/local
+ * or $ARK_LOCAL_DIR); every port is chosen free at `up`. See docs/local-cluster.md.
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
@@ -60,7 +60,10 @@ import { argocdManifestsDir, readPins, toolchainBinDir, toolPath } from './lib/t
 
 const CLUSTER_NAME = 'ark'
 const PROFILE = 'local'
-/** Argo CD re-reads git and re-compares this often (default 180 s): a new commit shows within ~2x this. */
+/**
+ * Argo CD re-reads git and re-compares this often
+ * (default 180 s): a new commit shows within ~2x this.
+ */
 const RECONCILE_SECONDS = 5
 
 const t0 = Date.now()
@@ -113,7 +116,8 @@ function run(
   if (opts.log) writeFileSync(opts.log, `\n$ ${cmd} ${args.join(' ')}\n${out}`, { flag: 'a' })
   if (r.status !== 0) {
     throw new Error(
-      `${cmd} ${args.slice(0, 3).join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${out.trim().split('\n').slice(-20).join('\n')}`
+      `${cmd} ${args.slice(0, 3).join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n` +
+        out.trim().split('\n').slice(-20).join('\n')
     )
   }
   return r.stdout
@@ -134,7 +138,8 @@ function requireToolchain(): Record<string, string> {
   for (const b of bins) out[b] = toolPath(b) // throws with the build command
   if (!existsSync(join(argocdManifestsDir(), 'crds')))
     throw new Error(
-      `Argo CD manifests missing in ${argocdManifestsDir()}: run "npm run toolchain -- --only argocd"`
+      `Argo CD manifests missing in ${argocdManifestsDir()}: ` +
+        'run "npm run toolchain -- --only argocd"'
     )
   const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
   if (redis.status !== 0)
@@ -166,7 +171,8 @@ async function up(): Promise<void> {
       return
     }
     step(
-      `a previous cluster in ${p.dir} is ${existing.phase} with ${dead.length} dead component(s) (${dead.map((d) => d.name).join(', ') || 'none'}): cleaning it up first`
+      `a previous cluster in ${p.dir} is ${existing.phase} with ${dead.length} dead ` +
+        `component(s) (${dead.map((d) => d.name).join(', ') || 'none'}): cleaning it up first`
     )
     await down({ quiet: true })
   }
@@ -199,13 +205,15 @@ async function up(): Promise<void> {
     const dead = state.processes.filter((x) => !isAlive(x))
     if (dead.length)
       throw new Error(
-        `${dead.map((d) => d.name).join(', ')} died; last lines of ${dead[0].log}:\n${tailFile(dead[0].log)}`
+        `${dead.map((d) => d.name).join(', ')} died; last ` +
+          `lines of ${dead[0].log}:\n${tailFile(dead[0].log)}`
       )
   }
 
   // 1. control plane
   step(
-    `control plane: kwokctl (binary runtime, Kubernetes ${kube.version}, etcd ${readPins().tools.etcd.version})`
+    'control plane: kwokctl (binary runtime, ' +
+      `Kubernetes ${kube.version}, etcd ${readPins().tools.etcd.version})`
   )
   const apiPort = await freePort()
   const kwokConfig = join(p.dir, 'kwokctl.yaml')
@@ -449,7 +457,8 @@ async function up(): Promise<void> {
   state.git = src
   writeLocalState(state, p.dir)
   step(
-    `applying AppProjects and the root app (source ${src.url} @ ${src.revision}, profile ${PROFILE})`
+    `applying AppProjects and the root app (source ${src.url} ` +
+      `@ ${src.revision}, profile ${PROFILE})`
   )
   await applyGitops({
     kubeconfig: p.kubeconfig,
@@ -605,7 +614,8 @@ async function startBackend(
     log: migrationLog,
     timeoutMs: 120_000,
   })
-  // run() throws on a non-zero exit, so reaching here means exit 0; the suite's Block 13 check reads it
+  // run() throws on a non-zero exit, so reaching here
+  // means exit 0; the suite's Block 13 check reads it
   state.backend.migrations = {
     command: 'node ace migration:run --force',
     exitCode: 0,
@@ -675,7 +685,8 @@ async function down(opts: { quiet?: boolean } = {}): Promise<void> {
       )
     } catch (e) {
       console.warn(
-        `  kwokctl delete failed, stopping its processes by PID: ${(e as Error).message.split('\n')[0]}`
+        '  kwokctl delete failed, stopping its processes ' +
+          `by PID: ${(e as Error).message.split('\n')[0]}`
       )
     }
   }
@@ -744,14 +755,17 @@ async function status(): Promise<boolean> {
     )
   }
   console.log(
-    `  kubeconfig ${state.kubeconfig} · Argo CD ${state.argocd.api} · backend ${state.backend.url} · logs ${state.logDir}`
+    `  kubeconfig ${state.kubeconfig} · Argo CD ${state.argocd.api} ` +
+      `· backend ${state.backend.url} · logs ${state.logDir}`
   )
   return allUp
 }
 
 // ---------------------------------------------------------------- main
 
-/** One `up`/`down` at a time per state dir: a second one waits for nothing and says who holds it. */
+/**
+ * One `up`/`down` at a time per state dir: a second one waits for nothing and says who holds it.
+ */
 function withLock(fn: () => Promise<void>): Promise<void> {
   const dir = localDir()
   mkdirSync(dir, { recursive: true })
@@ -771,7 +785,8 @@ function withLock(fn: () => Promise<void>): Promise<void> {
     }
     if (holder.pid && holder.startTime && procStartTime(holder.pid) === holder.startTime) {
       throw new Error(
-        `another cluster:local command (pid ${holder.pid}) is working on ${dir}; wait for it to finish`
+        `another cluster:local command (pid ${holder.pid}) ` +
+          `is working on ${dir}; wait for it to finish`
       )
     }
     rmSync(lock, { force: true }) // left by a command that crashed

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /*
- * node scripts/promote-image.ts <registry/name> --tag main-<sha> --digest sha256:<hex> [--values helm/backend/values-kind.yaml]
+ * node scripts/promote-image.ts <registry/name> --tag main-<sha>
+ * --digest sha256:<hex> [--values helm/backend/values-kind.yaml]
  *
  * Records a signed, verified image in the kind profile's backend values: image.repository, .tag and
- * .digest (the chart then runs repository:tag@digest, so the digest decides what runs). Comments and
- * every other key of the file stay as they are. Node built-ins only (no npm install in the job). Prints whether the file changed; re-running with the
- * same image changes nothing. backend-ci's promote job runs it after sign + verify on main
- * (docs/ci.md "Delivery loop"); the conformance check "the backend runs the image CI signed" reads
- * the result back from the cluster.
+ * .digest (the chart then runs repository:tag@digest, so the digest decides what runs). Comments
+ * and every other key of the file stay as they are. Node built-ins only (no npm install in the
+ * job). Prints whether the file changed; re-running with the same image changes nothing.
+ * backend-ci's promote job runs it after sign + verify on main (docs/ci.md "Delivery loop"); the
+ * conformance check "the backend runs the image CI signed" reads the result back from the cluster.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -49,11 +50,16 @@ export function promote(valuesText: string, p: Promotion): string {
   const start = lines.findIndex((l) => /^image\s*:/.test(l))
   if (start < 0) {
     const body = valuesText === '' || valuesText.endsWith('\n') ? valuesText : `${valuesText}\n`
-    return `${body}# Promoted by backend-ci (scripts/promote-image.ts): the image it built, signed and verified on main.\nimage:\n${keys.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`
+    return (
+      `${body}# Promoted by backend-ci (scripts/promote-image.ts): ` +
+      'the image it built, signed and verified on main.\n' +
+      `image:\n${keys.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`
+    )
   }
   if (!/^image\s*:\s*(#.*)?$/.test(lines[start]))
     throw new Error(
-      `values file: "${lines[start].trim()}" is not a block mapping (image: on its own line, keys indented below)`
+      `values file: "${lines[start].trim()}" is not a block ` +
+        'mapping (image: on its own line, keys indented below)'
     )
   let end = start + 1
   while (end < lines.length && (/^\s+\S/.test(lines[end]) || lines[end].trim() === '')) end++
@@ -82,7 +88,8 @@ function main() {
   })
   if (positionals.length !== 1 || !values.tag || !values.digest) {
     throw new Error(
-      'usage: node scripts/promote-image.ts <registry/name> --tag main-<sha> --digest sha256:<hex> [--values helm/backend/values-kind.yaml]'
+      'usage: node scripts/promote-image.ts <registry/name> --tag main-<sha> ' +
+        '--digest sha256:<hex> [--values helm/backend/values-kind.yaml]'
     )
   }
   const file = values.values!

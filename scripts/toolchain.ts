@@ -110,7 +110,9 @@ function parseArgs(): { only?: string[]; force: boolean; help: boolean } {
 /** What a stamp records: the identity of the build, plus how long it took and when. */
 type Stamp = { recipe: number; tool: string; pin: ToolPin; durationMs?: number; builtAt?: string }
 
-/** The part of a stamp that must match for a binary to be current (the timing is not part of it). */
+/**
+ * The part of a stamp that must match for a binary to be current (the timing is not part of it).
+ */
 const identity = (s: Pick<Stamp, 'recipe' | 'tool' | 'pin'>) =>
   JSON.stringify({ recipe: s.recipe, tool: s.tool, pin: s.pin })
 
@@ -128,7 +130,10 @@ function isCurrent(dir: string, tool: string, pin: ToolPin): boolean {
   return pin.binaries.every((b) => existsSync(join(dir, b)))
 }
 
-/** How long building `tool` should take here: its newest stamp with a duration (any pin folder), else the documented cold figure. */
+/**
+ * How long building `tool` should take here: its newest stamp with
+ * a duration (any pin folder), else the documented cold figure.
+ */
 function expectedBuild(tool: string): { ms: number; source: string } {
   const root = toolchainRoot()
   let newest: Stamp | undefined
@@ -258,7 +263,8 @@ async function fetchDebian(
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
   const spec = `${pin.package}=${pin.version}`
-  // apt drops to the user "_apt" when run as root, which cannot write into this cache: stay who we are
+  // apt drops to the user "_apt" when run as root,
+  // which cannot write into this cache: stay who we are
   const asUs = ['-o', `APT::Sandbox::User=${userInfo().username}`]
   const opts = { cwd: work, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, log }
   try {
@@ -312,13 +318,15 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
   const goVersion = readPins().go.minimum
   writeFileSync(
     join(src, 'go.mod'),
-    `module ark.local/toolchain/${tool}\n\ngo ${goVersion}\n\nrequire ${pin.module} ${pin.version}\n` +
+    `module ark.local/toolchain/${tool}\n\ngo ${goVersion}\n` +
+      `\nrequire ${pin.module} ${pin.version}\n` +
       (replaces.length ? `\nreplace (\n${replaces.map((r) => `\t${r}`).join('\n')}\n)\n` : '')
   )
   const pkgs = pin.binaries.map((b) => pin.packages[b])
   writeFileSync(
     join(src, 'tools.go'),
-    `//go:build tools\n\npackage tools\n\nimport (\n${pkgs.map((p) => `\t_ "${p}"`).join('\n')}\n)\n`
+    '//go:build tools\n\npackage tools\n\nimport ' +
+      `(\n${pkgs.map((p) => `\t_ "${p}"`).join('\n')}\n)\n`
   )
   await run('go', ['mod', 'tidy'], { cwd: src, env: goEnv(), log })
   if (pin.binaries.length === 1) {
@@ -334,7 +342,8 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
       log,
     })
   }
-  // go build names a multi-package output after the last path element; rename to the pinned binary name.
+  // go build names a multi-package output after the last
+  // path element; rename to the pinned binary name.
   for (const bin of pin.binaries) {
     const produced = join(outDir, pin.packages[bin].split('/').pop()!)
     if (!existsSync(join(outDir, bin)) && existsSync(produced))
@@ -342,7 +351,10 @@ async function buildTool(tool: string, pin: ToolPin, log: string, outDir: string
   }
 }
 
-/** Runs each binary's version command; returns the first line, throws if the pinned version is absent. */
+/**
+ * Runs each binary's version command; returns the
+ * first line, throws if the pinned version is absent.
+ */
 function checkBinary(path: string, bin: string, pin: ToolPin): string {
   const r = spawnSync(path, versionArgs[bin] ?? ['--version'], {
     encoding: 'utf8',
@@ -351,7 +363,8 @@ function checkBinary(path: string, bin: string, pin: ToolPin): string {
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim()
   if (r.status !== 0)
     throw new Error(
-      `${bin} ${(versionArgs[bin] ?? []).join(' ')} failed: ${out.slice(0, 500) || r.error?.message}`
+      `${bin} ${(versionArgs[bin] ?? []).join(' ')} ` +
+        `failed: ${out.slice(0, 500) || r.error?.message}`
     )
   // a Debian version is upstream-revision (0.9.0-1): the binary knows only the upstream part
   const semver =
@@ -361,7 +374,9 @@ function checkBinary(path: string, bin: string, pin: ToolPin): string {
   return out.split('\n').find((l) => l.includes(semver))!
 }
 
-/** A tool already built with the same stamp under another pin-hash folder is reused, not rebuilt. */
+/**
+ * A tool already built with the same stamp under another pin-hash folder is reused, not rebuilt.
+ */
 function findReusable(tool: string, pin: ToolPin): string | undefined {
   const root = toolchainRoot()
   if (!existsSync(root)) return undefined
@@ -400,7 +415,8 @@ async function main(): Promise<void> {
     const plan = toBuild.map((t) => ({ tool: t, ...expectedBuild(t) }))
     const total = plan.reduce((sum, p) => sum + p.ms, 0)
     console.log(
-      `to build: ${plan.map((p) => `${p.tool} ~${fmt(p.ms)}`).join(', ')} — about ${fmt(total)} in all at the pace measured (load now ${load()}; 2 cores)`
+      `to build: ${plan.map((p) => `${p.tool} ~${fmt(p.ms)}`).join(', ')} — ` +
+        `about ${fmt(total)} in all at the pace measured (load now ${load()}; 2 cores)`
     )
   }
   const started = Date.now()
@@ -430,22 +446,26 @@ async function main(): Promise<void> {
     } else {
       expected = expectedBuild(tool)
       console.log(
-        `${tag}: ${pin.build === 'debian' ? 'fetching' : 'building'}, expect ~${fmt(expected.ms)} (${expected.source}) · log: ${log}`
+        `${tag}: ${pin.build === 'debian' ? 'fetching' : 'building'}, ` +
+          `expect ~${fmt(expected.ms)} (${expected.source}) · log: ${log}`
       )
-      // Heartbeat: elapsed against the estimate, the load that explains a slower pace, the log's last line.
+      // Heartbeat: elapsed against the estimate, the load
+      // that explains a slower pace, the log's last line.
       const beat = setInterval(() => {
         const took = Date.now() - t0
         const left = expected!.ms - took
         const pace = left > 0 ? `~${fmt(left)} left` : `${fmt(-left)} over the estimate`
         console.log(
-          `    ${tool}: ${fmt(took)} of ~${fmt(expected!.ms)} (${pace}, load ${load()}) … ${tail(log, 1).slice(0, 120)}`
+          `    ${tool}: ${fmt(took)} of ~${fmt(expected!.ms)} ` +
+            `(${pace}, load ${load()}) … ${tail(log, 1).slice(0, 120)}`
         )
       }, 30_000)
       try {
         await buildTool(tool, pin, log, outDir)
       } catch (e) {
         console.error(
-          `\n✗ ${tool} ${pin.version}: ${(e as Error).message}\n--- last lines of ${log} ---\n${tail(log)}\n---`
+          `\n✗ ${tool} ${pin.version}: ${(e as Error).message}\n` +
+            `--- last lines of ${log} ---\n${tail(log)}\n---`
         )
         process.exitCode = 1
         return
@@ -477,7 +497,8 @@ async function main(): Promise<void> {
     const stamp: Stamp = { recipe: RECIPE, tool, pin, durationMs, builtAt }
     writeFileSync(join(stampDir, `${tool}.json`), JSON.stringify(stamp) + '\n')
     console.log(
-      `${tag}: ${reuse ? 'copied' : 'built'} in ${fmt(Date.now() - t0)}${expected ? ` (expected ~${fmt(expected.ms)})` : ''}`
+      `${tag}: ${reuse ? 'copied' : 'built'} ` +
+        `in ${fmt(Date.now() - t0)}${expected ? ` (expected ~${fmt(expected.ms)})` : ''}`
     )
   }
   if (Object.keys(timings).length)

@@ -4,7 +4,8 @@
  *
  *   npm run verify-image -- ghcr.io/owner/app@sha256:<hex> \
  *     --certificate-identity https://github.com/owner/app/.github/workflows/backend-ci.yml@refs/heads/main \
- *     [--certificate-oidc-issuer https://token.actions.githubusercontent.com] [--trusted-root trusted_root.json]
+ *     [--certificate-oidc-issuer https://token.actions.githubusercontent.com]
+ *     [--trusted-root trusted_root.json]
  *
  * The identity is compared verbatim (use --certificate-identity-regexp for a
  * pattern that must match the whole identity). Without --trusted-root the
@@ -28,7 +29,8 @@ try {
   if (positionals.length !== 1) {
     throw new SupplyChainError(
       'USAGE',
-      'usage: verify-image <registry/name@sha256:digest> --certificate-identity URI [--certificate-oidc-issuer URL] [--trusted-root FILE] [--json]'
+      'usage: verify-image <registry/name@sha256:digest> --certificate-identity ' +
+        'URI [--certificate-oidc-issuer URL] [--trusted-root FILE] [--json]'
     )
   }
   const result = await verifyImage({
@@ -44,7 +46,9 @@ try {
   console.log(
     values.json
       ? JSON.stringify(result)
-      : `verified ${result.image}@${result.digest}: signed by ${result.identity} (issuer ${result.issuer}), Rekor log index ${result.logIndex} at ${result.integratedTime}`
+      : `verified ${result.image}@${result.digest}: signed ` +
+          `by ${result.identity} (issuer ${result.issuer}), Rekor ` +
+          `log index ${result.logIndex} at ${result.integratedTime}`
   )
 } catch (error) {
   reportAndExit(

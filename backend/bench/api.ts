@@ -8,7 +8,8 @@
  *
  * Everything runs on 127.0.0.1 against the machine's PostgreSQL and Redis, in its own
  * database (BENCH_DB_DATABASE, default agent_ready_bench), which it creates and migrates.
- * Knobs: BENCH_DURATION (seconds per measurement, default 10; the hello comparison alternates 3 rounds of half of it), BENCH_CONNECTIONS (default 50).
+ * Knobs: BENCH_DURATION (seconds per measurement, default 10; the hello
+ * comparison alternates 3 rounds of half of it), BENCH_CONNECTIONS (default 50).
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -76,7 +77,8 @@ async function measureDatabaseFloor(userId: number, organizationId: number, seco
       const started = performance.now()
       await pool.query('SELECT * FROM users WHERE id = $1 LIMIT 1', [userId])
       await pool.query(
-        'SELECT projects.*, count(*) OVER () AS page_total FROM projects WHERE organization_id = $1 ORDER BY id LIMIT 20 OFFSET 0',
+        'SELECT projects.*, count(*) OVER () AS page_total FROM projects ' +
+          'WHERE organization_id = $1 ORDER BY id LIMIT 20 OFFSET 0',
         [organizationId]
       )
       latencies.push(performance.now() - started)
@@ -88,7 +90,8 @@ async function measureDatabaseFloor(userId: number, organizationId: number, seco
   const p99 = Math.round(latencies[Math.floor(latencies.length * 0.99)])
   const rps = Math.round(latencies.length / seconds)
   console.log(
-    `  ${'PostgreSQL alone (same 2 queries)'.padEnd(34)} ${String(rps).padStart(7)} req/s   p99 ${p99} ms`
+    `  ${'PostgreSQL alone (same 2 queries)'.padEnd(34)} ${String(rps).padStart(7)} ` +
+      `req/s   p99 ${p99} ms`
   )
   return { rps, p99 }
 }
@@ -111,7 +114,8 @@ async function measure(
   }
   if (title) {
     console.log(
-      `  ${title.padEnd(34)} ${String(measurement.rps).padStart(7)} req/s   p50 ${measurement.p50} ms   p99 ${measurement.p99} ms` +
+      `  ${title.padEnd(34)} ${String(measurement.rps).padStart(7)} ` +
+        `req/s   p50 ${measurement.p50} ms   p99 ${measurement.p99} ms` +
         (measurement.non2xx || measurement.errors
           ? `   (non-2xx ${measurement.non2xx}, errors ${measurement.errors})`
           : '')
@@ -211,10 +215,12 @@ async function main() {
     }
     const ratio = hello.rps / bareResult.rps
     console.log(
-      `  median: bare ${bareResult.rps} req/s (p99 ${bareResult.p99} ms), backend ${hello.rps} req/s (p99 ${hello.p99} ms)`
+      `  median: bare ${bareResult.rps} req/s (p99 ${bareResult.p99} ` +
+        `ms), backend ${hello.rps} req/s (p99 ${hello.p99} ms)`
     )
     console.log(
-      `  ratio backend/bare: ${(ratio * 100).toFixed(1)}% of bare node:http RPS (target >= 60%) ${ratio >= 0.6 ? 'MET' : 'MISSED'}`
+      `  ratio backend/bare: ${(ratio * 100).toFixed(1)}% of bare ` +
+        `node:http RPS (target >= 60%) ${ratio >= 0.6 ? 'MET' : 'MISSED'}`
     )
 
     const { token, user } = await api(base, 'POST', '/v1/auth/guest-signin', {
@@ -239,7 +245,8 @@ async function main() {
       token
     )
     console.log(
-      `\nGET /v1/organizations/:id/projects (${listed.meta.total} projects, page of ${listed.meta.perPage})`
+      `\nGET /v1/organizations/:id/projects (${listed.meta.total} ` +
+        `projects, page of ${listed.meta.perPage})`
     )
     const auth = { authorization: `Bearer ${token}` }
     await measure('', listUrl, auth, 3)
@@ -249,10 +256,12 @@ async function main() {
 
     console.log('\nsummary')
     console.log(
-      `  hello: backend ${hello.rps} req/s (p99 ${hello.p99} ms), bare ${bareResult.rps} req/s (p99 ${bareResult.p99} ms), ratio ${(ratio * 100).toFixed(1)}%`
+      `  hello: backend ${hello.rps} req/s (p99 ${hello.p99} ms), bare ${bareResult.rps} ` +
+        `req/s (p99 ${bareResult.p99} ms), ratio ${(ratio * 100).toFixed(1)}%`
     )
     console.log(
-      `  list:  ${list.rps} req/s, p99 ${list.p99} ms; PostgreSQL alone ${floor.rps} req/s, p99 ${floor.p99} ms`
+      `  list:  ${list.rps} req/s, p99 ${list.p99} ms; ` +
+        `PostgreSQL alone ${floor.rps} req/s, p99 ${floor.p99} ms`
     )
     console.log(
       `  load average during the run: ${loadavg()

@@ -26,12 +26,14 @@ function longSecret(min: number) {
   return (key: string, value?: string): Secret<string> => {
     if (!value) {
       throw new Error(
-        `Missing environment variable "${key}" (a secret of at least ${min} characters; ${GENERATE_HINT})`
+        `Missing environment variable "${key}" (a secret ` +
+          `of at least ${min} characters; ${GENERATE_HINT})`
       )
     }
     if (value.length < min) {
       throw new Error(
-        `Invalid environment variable "${key}": it must be at least ${min} characters long (it has ${value.length})`
+        `Invalid environment variable "${key}": it must be at ` +
+          `least ${min} characters long (it has ${value.length})`
       )
     }
     return new Secret(value)

@@ -58,14 +58,18 @@ const gitopsMs = run.checks
 
 console.log(`\nbenchmark · profile ${run.profile}`)
 console.log(
-  `suite wall time      ${s(wallMs)}  (target ≤ ${SUITE_TARGET_MS / 1000} s warm: ${wallMs <= SUITE_TARGET_MS ? 'met' : 'MISSED'})`
+  `suite wall time      ${s(wallMs)}  (target ≤ ${SUITE_TARGET_MS / 1000} ` +
+    `s warm: ${wallMs <= SUITE_TARGET_MS ? 'met' : 'MISSED'})`
 )
 console.log(
-  `checks               ${run.summary.passed} passed, ${run.summary.failed} failed, ${run.summary.skipped} skipped`
+  `checks               ${run.summary.passed} ` +
+    `passed, ${run.summary.failed} failed, ${run.summary.skipped} skipped`
 )
 console.log(`GitOps checks total  ${s(gitopsMs)}`)
 console.log(
-  `roadmap manual procedure ≥ 360 s of sleeps → whole suite is ${(MANUAL_PROCEDURE_MS / wallMs).toFixed(1)}× faster, GitOps checks ${(MANUAL_PROCEDURE_MS / Math.max(gitopsMs, 1)).toFixed(1)}× faster`
+  'roadmap manual procedure ≥ 360 s of sleeps → whole suite ' +
+    `is ${(MANUAL_PROCEDURE_MS / wallMs).toFixed(1)}× faster, GitOps ` +
+    `checks ${(MANUAL_PROCEDURE_MS / Math.max(gitopsMs, 1)).toFixed(1)}× faster`
 )
 console.log('\nper check (run order; share of the wall time)')
 for (const c of run.checks) {
@@ -76,17 +80,28 @@ for (const c of run.checks) {
 }
 const checksMs = run.checks.reduce((sum, c) => sum + c.durationMs, 0)
 console.log(
-  `${'(start-up: profile, cluster preflight, Japa; not in any check)'.padEnd(70)} ${s(wallMs - checksMs)}`
+  `${'(start-up: profile, cluster preflight, Japa; not in any check)'.padEnd(70)} ` +
+    s(wallMs - checksMs)
 )
 console.log('\nconvergence (action = commit or manual scale)')
 console.log(
-  `${'check / step'.padEnd(58)} ${'action→seen'.padStart(11)} ${'Argo CD'.padStart(9)} ${'seen after Argo CD'.padStart(19)}`
+  [
+    'check / step'.padEnd(58),
+    'action→seen'.padStart(11),
+    'Argo CD'.padStart(9),
+    'seen after Argo CD'.padStart(19),
+  ].join(' ')
 )
 for (const r of rows) {
   const lag = r.observationLagMs
   const flag = lag !== null && lag > OBSERVATION_TARGET_MS ? '  > 2 s!' : ''
   console.log(
-    `${`${r.check.replace(/^Block \d+ · /, '')} · ${r.label}`.padEnd(58)} ${s(r.actionToObservedMs).padStart(11)} ${s(r.argoMs).padStart(9)} ${s(lag).padStart(19)}${flag}`
+    [
+      `${r.check.replace(/^Block \d+ · /, '')} · ${r.label}`.padEnd(58),
+      s(r.actionToObservedMs).padStart(11),
+      s(r.argoMs).padStart(9),
+      s(lag).padStart(19) + flag,
+    ].join(' ')
   )
 }
 console.log(

@@ -1,6 +1,7 @@
 /*
  * Runner of the conformance suite.
- *   node conformance/bin/run.ts [--profile <name of conformance/profiles/*.yaml> | --keep] [checks|framework|self] [japa flags]
+ *   node conformance/bin/run.ts [--profile <name of conformance/profiles/*.yaml> | --keep]
+ *                               [checks|framework|self] [japa flags]
  * Without --profile the cluster is chosen (and brought up if there is none): ../lib/auto-cluster.ts
  * checks    – every roadmap validation against the live cluster (default)
  * framework – the suite's own unit tests (expectation helper, reporter, profiles); no cluster
@@ -46,7 +47,11 @@ if (needsCluster) {
       .within(10_000)
       .catch((error: Error) => {
         throw new ProfileUnavailable(
-          `${error.message} (is the cluster running? ${profile.table.cluster === 'local' ? '"npm run cluster:local -- status"' : '"kubectl cluster-info"'})`
+          `${error.message} (is the cluster running? ${
+            profile.table.cluster === 'local'
+              ? '"npm run cluster:local -- status"'
+              : '"kubectl cluster-info"'
+          })`
         )
       })
   } catch (error) {

@@ -1,4 +1,7 @@
-/* Blocks 1–6 and Block 7's final validation: AppProjects, Applications, root app, zero Helm releases (checks/argocd.ts). */
+/*
+ * Blocks 1–6 and Block 7's final validation: AppProjects,
+ * Applications, root app, zero Helm releases (checks/argocd.ts).
+ */
 import { registerChecks } from '../lib/check.ts'
 import { argocdChecks } from './argocd.ts'
 

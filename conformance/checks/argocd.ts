@@ -43,7 +43,11 @@ function projectMismatch(live: AppProject, declared: AppProject): string | null 
         ? JSON.stringify([...(declared.spec[field] ?? [])].sort())
         : canonical(declared.spec[field])
     if (a !== b)
-      return `AppProject ${live.metadata.name}: ${field} is ${JSON.stringify(live.spec[field] ?? [])}, gitops/projects declares ${JSON.stringify(declared.spec[field] ?? [])}`
+      return (
+        `AppProject ${live.metadata.name}: ${field} ` +
+        `is ${JSON.stringify(live.spec[field] ?? [])}, gitops/projects ` +
+        `declares ${JSON.stringify(declared.spec[field] ?? [])}`
+      )
   }
   return null
 }
@@ -75,7 +79,8 @@ const appProjects = check({
       )
       if (outside.length > 0)
         return failed(
-          `AppProject tenant-apps may deploy outside tenant-* namespaces: ${JSON.stringify(outside)}`
+          'AppProject tenant-apps may deploy outside ' +
+            `tenant-* namespaces: ${JSON.stringify(outside)}`
         )
       return met()
     }).within(deadlines.answerMs)
@@ -91,7 +96,10 @@ async function readApp(ctx: CheckContext, name: string): Promise<Application | n
   }
 }
 
-/** Block 2–5, 12: "Argo CD UI shows <app> (synced ✅, healthy ✅)" with project and sync policy as the roadmap sets them. */
+/**
+ * Block 2–5, 12: "Argo CD UI shows <app> (synced ✅, healthy
+ * ✅)" with project and sync policy as the roadmap sets them.
+ */
 function applicationCheck(app: string, block: BlockNumber) {
   return check({
     block,
@@ -115,16 +123,20 @@ function applicationCheck(app: string, block: BlockNumber) {
         if (!a) return pending(`Application ${app} not found in ${ctx.profile.argocdNamespace}`)
         if (a.spec.project !== expected.project)
           return failed(
-            `Application ${app} is in project ${a.spec.project}, the catalogue says ${expected.project}`
+            `Application ${app} is in project ${a.spec.project}, ` +
+              `the catalogue says ${expected.project}`
           )
         if (a.spec.destination.namespace !== expected.namespace)
           return failed(
-            `Application ${app} deploys to ${a.spec.destination.namespace}, the catalogue says ${expected.namespace}`
+            `Application ${app} deploys to ${a.spec.destination.namespace}, ` +
+              `the catalogue says ${expected.namespace}`
           )
         const auto = automatedOf(a)
         if (!auto.enabled || !auto.prune || !auto.selfHeal) {
           return failed(
-            `Application ${app} sync policy: automated ${auto.enabled ? 'on' : 'off'}, prune ${auto.prune ? 'on' : 'off'}, selfHeal ${auto.selfHeal ? 'on' : 'off'} (all three required)`
+            `Application ${app} sync policy: automated ${auto.enabled ? 'on' : 'off'}, ` +
+              `prune ${auto.prune ? 'on' : 'off'}, ` +
+              `selfHeal ${auto.selfHeal ? 'on' : 'off'} (all three required)`
           )
         }
         return a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy'
@@ -195,7 +207,8 @@ const zeroHelmReleases = check({
       )
       if (releases.length > 0)
         return failed(
-          `${releases.length} Helm release record(s): ${releases.join(', ')} (something ran helm install; Argo CD renders charts without releases)`
+          `${releases.length} Helm release record(s): ${releases.join(', ')} ` +
+            '(something ran helm install; Argo CD renders charts without releases)'
         )
       return met()
     }).within(deadlines.answerMs)

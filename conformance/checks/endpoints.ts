@@ -42,7 +42,10 @@ const endpointOf = (r: Reach<Endpoint>) => {
   return r.value
 }
 
-/** GET until it answers `status`; then `verify` decides (a wrong body on the right status is a contradiction). */
+/**
+ * GET until it answers `status`; then `verify` decides (a
+ * wrong body on the right status is a contradiction).
+ */
 function expectGet(
   ctx: CheckContext,
   endpoint: Endpoint,
@@ -70,7 +73,9 @@ const jsonHas = (res: HttpResponse, fields: Record<string, unknown>): Outcome<Ht
     const ok = want instanceof RegExp ? typeof got === 'string' && want.test(got) : got === want
     if (!ok)
       return failed(
-        `"${key}" is ${JSON.stringify(got)}, want ${want instanceof RegExp ? want : JSON.stringify(want)} (body ${res.body.slice(0, 160)})`
+        `"${key}" is ${JSON.stringify(got)}, ` +
+          `want ${want instanceof RegExp ? want : JSON.stringify(want)} ` +
+          `(body ${res.body.slice(0, 160)})`
       )
   }
   return met(res)
@@ -82,7 +87,10 @@ const isHtml = (res: HttpResponse): Outcome<HttpResponse> =>
     ? met(res)
     : failed(`content-type is ${contentType(res) || 'missing'}, want text/html`)
 
-/** A check of one endpoint of the profile: SKIPPED with the profile's reason when it cannot reach it. */
+/**
+ * A check of one endpoint of the profile: SKIPPED
+ * with the profile's reason when it cannot reach it.
+ */
 function endpointCheck(
   block: BlockNumber,
   name: string,
@@ -109,7 +117,10 @@ export const argocdApi = endpointCheck(
   }
 )
 
-/** The Argo CD web UI is its page plus the application bundle the page loads (a placeholder page has no bundle). */
+/**
+ * The Argo CD web UI is its page plus the application bundle
+ * the page loads (a placeholder page has no bundle).
+ */
 const UI_BUNDLE_MIN_BYTES = 100_000
 
 async function argocdUiServed(ctx: CheckContext, ui: Endpoint) {
@@ -125,7 +136,8 @@ async function argocdUiServed(ctx: CheckContext, ui: Endpoint) {
   const scripts = [...page.body.matchAll(/<script[^>]*\ssrc="([^"]+\.js)"/gi)].map((m) => m[1])
   if (scripts.length === 0)
     throw new Error(
-      `GET ${describeEndpoint(ui, '/')}: the page loads no script bundle, so it is not the Argo CD UI`
+      `GET ${describeEndpoint(ui, '/')}: the page loads ` +
+        'no script bundle, so it is not the Argo CD UI'
     )
   const bundle = new URL(scripts[scripts.length - 1], 'http://x/').pathname
   await expectGet(ctx, ui, bundle, 200, (res) => {
@@ -135,7 +147,8 @@ async function argocdUiServed(ctx: CheckContext, ui: Endpoint) {
       )
     if (Buffer.byteLength(res.body) < UI_BUNDLE_MIN_BYTES)
       return failed(
-        `the UI bundle ${bundle} is ${Buffer.byteLength(res.body)} bytes, want the application (≥ ${UI_BUNDLE_MIN_BYTES})`
+        `the UI bundle ${bundle} is ${Buffer.byteLength(res.body)} ` +
+          `bytes, want the application (≥ ${UI_BUNDLE_MIN_BYTES})`
       )
     return met(res)
   })
@@ -147,7 +160,10 @@ export const argocdUi = endpointCheck(
   (p) => p.argocdUi,
   argocdUiServed
 )
-/** The Ingress answers argocd.localhost too: browsers resolve *.localhost to loopback without an /etc/hosts entry. */
+/**
+ * The Ingress answers argocd.localhost too: browsers resolve
+ * *.localhost to loopback without an /etc/hosts entry.
+ */
 export const argocdUiLocalhost = endpointCheck(
   2,
   'Argo CD UI at argocd.localhost',
@@ -169,7 +185,8 @@ const podinfo = endpointCheck(
         const put = await request(endpoint, `/cache/${key}`, { method: 'POST', body: value })
         if (put.status >= 300)
           return pending(
-            `POST /cache/${key} answered ${put.status}: ${put.body.slice(0, 160)} (is podinfo's redis cache configured?)`
+            `POST /cache/${key} answered ${put.status}: ${put.body.slice(0, 160)} ` +
+              `(is podinfo's redis cache configured?)`
           )
         const got = await request(endpoint, `/cache/${key}`)
         if (got.status !== 200) return pending(`GET /cache/${key} answered ${got.status}`)
@@ -261,7 +278,10 @@ async function signIn(ctx: CheckContext, api: Endpoint, created: string[]): Prom
   }).within(ctx.deadlines.answerMs)
 }
 
-/** Guest users the checks created are deleted again through the database, where the profile reaches it. */
+/**
+ * Guest users the checks created are deleted again
+ * through the database, where the profile reaches it.
+ */
 async function forgetUsers(ctx: CheckContext, usernames: string[]) {
   if (usernames.length === 0 || !ctx.profile.database.ok) return
   try {
@@ -319,15 +339,18 @@ export const authentication = guestCheck(
     const me = await call(api, session.token, 'GET', '/v1/auth/me', 200)
     if (me.username !== session.user.username || me.isGuest !== true)
       throw new Error(
-        `/v1/auth/me returned ${JSON.stringify(me)}, want the signed-in guest ${session.user.username}`
+        `/v1/auth/me returned ${JSON.stringify(me)}, want ` +
+          `the signed-in guest ${session.user.username}`
       )
     const orgs = await call(api, session.token, 'GET', '/v1/organizations', 200)
     if (!Array.isArray(orgs?.data))
       throw new Error(
-        `GET /v1/organizations with a token returned ${JSON.stringify(orgs).slice(0, 200)}, want a list under "data"`
+        'GET /v1/organizations with a token ' +
+          `returned ${JSON.stringify(orgs).slice(0, 200)}, want a list under "data"`
       )
     // a token of the right shape whose signature is wrong, then none at all
-    const forged = `${session.token.split('.').slice(0, 2).join('.')}.${Buffer.from('not-the-signature').toString('base64url')}`
+    const headerAndClaims = session.token.split('.').slice(0, 2).join('.')
+    const forged = `${headerAndClaims}.${Buffer.from('not-the-signature').toString('base64url')}`
     for (const [label, headers] of [
       ['an invalid token', { authorization: `Bearer ${forged}` }],
       ['no token', {}],
@@ -351,7 +374,8 @@ const crudRoundTrip = guestCheck(14, 'organization + project CRUD', async (api, 
     const orgs = await call(api, token, 'GET', '/v1/organizations', 200)
     if (!orgs.data?.some((o: { id: number }) => o.id === org.id))
       throw new Error(
-        `GET /v1/organizations lacks the new organization ${org.id}: ${JSON.stringify(orgs).slice(0, 200)}`
+        'GET /v1/organizations lacks the new ' +
+          `organization ${org.id}: ${JSON.stringify(orgs).slice(0, 200)}`
       )
     const renamed = await call(api, token, 'PUT', `/v1/organizations/${org.id}`, 200, {
       name: 'Acme Corp renamed',

@@ -66,7 +66,9 @@ export const selfHeal = gitopsCheck({
   },
 })
 
-/** Test 3: Prune — add ConfigMap test-config through git, see it; remove it from git, see it pruned. */
+/**
+ * Test 3: Prune — add ConfigMap test-config through git, see it; remove it from git, see it pruned.
+ */
 export const prune = gitopsCheck({
   test: 'prune',
   name: 'prune',
@@ -96,7 +98,9 @@ export const prune = gitopsCheck({
   },
 })
 
-/** Test 4: Rollback — commit memory limit 256Mi → 128Mi, see it on the pod; git revert, see 256Mi. */
+/**
+ * Test 4: Rollback — commit memory limit 256Mi → 128Mi, see it on the pod; git revert, see 256Mi.
+ */
 export const rollback = gitopsCheck({
   test: 'rollback',
   name: 'rollback',

@@ -70,11 +70,13 @@ const backendPodsAndLogs = check({
       return list.length >= b.replicas
         ? met(list)
         : pending(
-            `${list.length} ready pod(s) match -l ${b.podSelector} in ${b.workload.namespace}, want ${b.replicas}`
+            `${list.length} ready pod(s) match -l ${b.podSelector} ` +
+              `in ${b.workload.namespace}, want ${b.replicas}`
           )
     }).within(ctx.deadlines.answerMs)
     if (b.logs.kind === 'pods') {
-      // the roadmap's `kubectl logs -l app=backend --tail=50`: every selected pod's log is readable and not empty
+      // the roadmap's `kubectl logs -l app=backend --tail=50`:
+      // every selected pod's log is readable and not empty
       for (const pod of pods) {
         const name = pod.metadata!.name!
         const log = await ctx.kube.core.readNamespacedPodLog({
@@ -105,16 +107,19 @@ export const migrations = check({
     if (evidence.kind === 'step') {
       if (evidence.exitCode === null)
         throw new Error(
-          `no record of the migration step (${evidence.command}) in the cluster's state: bring the cluster up again with this version of cluster:local`
+          `no record of the migration step (${evidence.command}) in the cluster's ` +
+            'state: bring the cluster up again with this version of cluster:local'
         )
       if (evidence.exitCode !== 0)
         throw new Error(
-          `the migration step (${evidence.command}) exited ${evidence.exitCode}: see ${evidence.log}`
+          `the migration step (${evidence.command}) ` +
+            `exited ${evidence.exitCode}: see ${evidence.log}`
         )
       return
     }
     await expect(
-      `init container ${evidence.container} of every ${b.workload.name} pod terminated with exit code 0`,
+      `init container ${evidence.container} of ` +
+        `every ${b.workload.name} pod terminated with exit code 0`,
       async () => {
         const all = await ctx.kube.core.listNamespacedPod({
           namespace: b.workload.namespace,
@@ -132,11 +137,13 @@ export const migrations = check({
           const done = status.state?.terminated
           if (!done)
             return pending(
-              `pod ${pod.metadata?.name}: init container ${evidence.container} is ${Object.keys(status.state ?? {})[0] ?? 'unknown'}`
+              `pod ${pod.metadata?.name}: init container ${evidence.container} ` +
+                `is ${Object.keys(status.state ?? {})[0] ?? 'unknown'}`
             )
           if (done.exitCode !== 0)
             return failed(
-              `pod ${pod.metadata?.name}: init container ${evidence.container} exited ${done.exitCode} (${done.reason ?? ''})`
+              `pod ${pod.metadata?.name}: init container ${evidence.container} ` +
+                `exited ${done.exitCode} (${done.reason ?? ''})`
             )
         }
         return met()
@@ -157,14 +164,16 @@ const tables = check({
       const present = await queryColumn(
         kube,
         db,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY(string_to_array($1, ','))",
+        'SELECT table_name FROM information_schema.tables WHERE table_schema ' +
+          "= current_schema() AND table_name = ANY(string_to_array($1, ','))",
         [TABLES.join(',')]
       )
       const missing = TABLES.filter((t) => !present.includes(t))
       return missing.length === 0
         ? met()
         : pending(
-            `missing table(s) ${missing.join(', ')} in database ${db.database} (migrations not run?)`
+            `missing table(s) ${missing.join(', ')} in ` +
+              `database ${db.database} (migrations not run?)`
           )
     }).within(deadlines.answerMs)
   },

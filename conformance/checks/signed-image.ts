@@ -2,9 +2,9 @@
  * Block 12 · "the backend runs the image CI signed": the delivery loop closed. backend-ci builds,
  * signs and verifies the image on main and promotes its digest into the kind values
  * (scripts/promote-image.ts); Argo CD deploys it. The check reads what the profile's values deploy
- * (in the git source Argo CD reads), waits until every backend pod runs exactly that digest, and has
- * the verify-image CLI (npm run verify-image) accept its signature as backend-ci's on main. A locally
- * built image (no digest in the values) has nothing to verify: SKIPPED with that reason.
+ * (in the git source Argo CD reads), waits until every backend pod runs exactly that digest, and
+ * has the verify-image CLI (npm run verify-image) accept its signature as backend-ci's on main. A
+ * locally built image (no digest in the values) has nothing to verify: SKIPPED with that reason.
  */
 import { execFile } from 'node:child_process'
 import type * as k8s from '@kubernetes/client-node'
@@ -28,13 +28,18 @@ export function signedImageOf(
 ): { image: string; digest: string; identityPattern: string } | { skip: string } {
   if (image.source === 'local') {
     return {
-      skip: `the backend runs a locally built image (${image.image}, no digest in its values): nothing CI signed to verify — backend-ci promotes signed digests into helm/backend/values-kind.yaml`,
+      skip:
+        `the backend runs a locally built image (${image.image}, no ` +
+        'digest in its values): nothing CI signed to verify — backend-ci ' +
+        'promotes signed digests into helm/backend/values-kind.yaml',
     }
   }
   const identityPattern = signerIdentityPattern(image.repository)
   if (!identityPattern)
     return {
-      skip: `the backend runs ${image.image}, not an image backend-ci pushes (ghcr.io/<owner>/<repo>/backend): no known signer to verify against`,
+      skip:
+        `the backend runs ${image.image}, not an image backend-ci pushes ` +
+        '(ghcr.io/<owner>/<repo>/backend): no known signer to verify against',
     }
   return { image: `${image.repository}@${image.digest}`, digest: image.digest, identityPattern }
 }
@@ -44,7 +49,8 @@ function deployedImage(profile: Profile): BackendImage {
   const app = profile.apps.find((a) => a.name === profile.backend.app)
   if (!app?.path || !app.valueFile)
     throw new Error(
-      `the backend app "${profile.backend.app}" of profile ${profile.name} has no chart path and values file in this repository`
+      `the backend app "${profile.backend.app}" of profile ${profile.name} ` +
+        'has no chart path and values file in this repository'
     )
   // valueFile is repo-relative already (readCatalogue joins the chart path)
   return readBackendImage(profile.git.workClone, app.valueFile)

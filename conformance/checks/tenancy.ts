@@ -34,7 +34,9 @@ function appliesToTenants(profile: Profile): true | string {
     : `the ${profile.name} profile has no ${PROJECT} app whose namespace a probe could target`
 }
 
-/** Everything Argo CD said about an Application: conditions, the last operation and its resources. */
+/**
+ * Everything Argo CD said about an Application: conditions, the last operation and its resources.
+ */
 function messagesOf(app: Application): string {
   const op = app.status?.operationState as
     { message?: string; syncResult?: { resources?: { message?: string }[] } } | undefined
@@ -168,7 +170,8 @@ export const tenantClusterScoped = check({
         async () => {
           await requestSync(kube, profile.argocdNamespace, name, sha)
           await expect(
-            `Argo CD refuses to sync Namespace ${FOREIGN_NAMESPACE} and ClusterRole ${PROBE_CLUSTER_ROLE} in project ${PROJECT}`,
+            `Argo CD refuses to sync Namespace ${FOREIGN_NAMESPACE} and ` +
+              `ClusterRole ${PROBE_CLUSTER_ROLE} in project ${PROJECT}`,
             async () => {
               const created = await objects.present()
               if (created.length > 0)
@@ -181,7 +184,8 @@ export const tenantClusterScoped = check({
               if (app.status?.operationState?.phase === 'Succeeded')
                 return failed(`the probe synced in project ${PROJECT}: ${said || 'no message'}`)
               return pending(
-                `probe sync ${app.status?.operationState?.phase ?? 'not started'}${said ? `: ${said}` : ''}`
+                `probe sync ${app.status?.operationState?.phase ?? 'not started'}` +
+                  (said ? `: ${said}` : '')
               )
             }
           ).within(ctx.deadlines.convergenceMs)

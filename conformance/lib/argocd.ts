@@ -125,7 +125,9 @@ export async function patchApplication(
   )) as Application
 }
 
-/** Ask Argo CD to re-read git now (the annotation a git webhook/`argocd app get --refresh` sets). */
+/**
+ * Ask Argo CD to re-read git now (the annotation a git webhook/`argocd app get --refresh` sets).
+ */
 export async function requestRefresh(kube: Kube, namespace: string, name: string) {
   await patchApplication(kube, namespace, name, {
     metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } },
@@ -169,8 +171,12 @@ export function statusLine(app: Application): string {
   const s = app.status ?? {}
   const rev = (s.sync?.revision ?? '').slice(0, 7) || '?'
   const op = s.operationState
-    ? ` · last sync ${s.operationState.phase ?? '?'}${s.operationState.message ? `: ${s.operationState.message}` : ''}`
+    ? ` · last sync ${s.operationState.phase ?? '?'}` +
+      (s.operationState.message ? `: ${s.operationState.message}` : '')
     : ''
   const cond = (s.conditions ?? []).map((c) => ` · ${c.type}: ${c.message}`).join('')
-  return `${app.metadata.name} ${s.sync?.status ?? 'Unknown'}/${s.health?.status ?? 'Unknown'} at ${rev}${op}${cond}`
+  return (
+    `${app.metadata.name} ${s.sync?.status ?? 'Unknown'}/${s.health?.status ?? 'Unknown'} ` +
+    `at ${rev}${op}${cond}`
+  )
 }

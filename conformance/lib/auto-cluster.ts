@@ -38,7 +38,10 @@ export type Choice = { profile: ProfileName; why: string; bringUp: boolean }
 
 const KEEP = '--keep'
 
-/** The kubeconfig the kind profile would use (conformance/lib/load-profile.ts): $KUBECONFIG, the kind record, ~/.kube/config. */
+/**
+ * The kubeconfig the kind profile would use (conformance/lib/load-profile.ts):
+ * $KUBECONFIG, the kind record, ~/.kube/config.
+ */
 function kindKubeconfig(): string | undefined {
   const recorded = readKindState()?.kubeconfig
   return [process.env.KUBECONFIG?.split(':')[0], recorded, join(homedir(), '.kube', 'config')].find(
@@ -59,7 +62,8 @@ async function answeringContext(
   const context = kc.getCurrentContext()
   const server = kc.getCurrentCluster()?.server
   if (!context || !server) return { ok: false, reason: `${file} has no current context` }
-  // a request deadline (as fetch's AbortSignal.timeout), not a wait: the client takes no signal itself
+  // a request deadline (as fetch's AbortSignal.timeout),
+  // not a wait: the client takes no signal itself
   const deadline = AbortSignal.timeout(3000)
   const timeout = new Promise<never>((_, reject) =>
     deadline.addEventListener('abort', () => reject(new Error('no answer within 3 s')))
@@ -70,7 +74,9 @@ async function answeringContext(
   } catch (e) {
     return {
       ok: false,
-      reason: `context "${context}" (${server}) does not answer: ${(e as Error).message.split('\n')[0]}`,
+      reason:
+        `context "${context}" (${server}) does not ` +
+        `answer: ${(e as Error).message.split('\n')[0]}`,
     }
   }
 }
@@ -91,7 +97,8 @@ export async function chooseCluster(): Promise<Choice> {
     return { profile: 'local', why: `a local cluster is running in ${dir}`, bringUp: false }
   }
   const local = state
-    ? `the local cluster recorded in ${dir} is ${state.phase}${dead.length ? ` with ${dead.length} dead component(s)` : ''}`
+    ? `the local cluster recorded in ${dir} ` +
+      `is ${state.phase}${dead.length ? ` with ${dead.length} dead component(s)` : ''}`
     : `no local cluster in ${dir}`
   const file = kindKubeconfig()
   const context = file ? await answeringContext(file) : undefined
@@ -103,11 +110,14 @@ export async function chooseCluster(): Promise<Choice> {
     }
   const kube = context ? context.reason : 'no kubeconfig ($KUBECONFIG, .ark/kind, ~/.kube/config)'
   const docker = dockerRuns()
-    ? 'Docker runs, but no kind cluster is up (npm run cluster:up, then npm run conformance, for the kind profile)'
+    ? 'Docker runs, but no kind cluster is up (npm run cluster:up, ' +
+      'then npm run conformance, for the kind profile)'
     : 'no Docker for kind'
   return {
     profile: 'local',
-    why: `no reachable cluster (${local}; ${kube}) and ${docker}: bringing up the embedded local cluster for this run`,
+    why:
+      `no reachable cluster (${local}; ${kube}) and ${docker}: ` +
+      'bringing up the embedded local cluster for this run',
     bringUp: true,
   }
 }
@@ -119,7 +129,8 @@ export async function conformanceArgs(argv: string[]): Promise<string[]> {
   if (profileGiven || !needsCluster) {
     if (keep)
       console.log(
-        `${KEEP} only applies when npm run conformance brings the cluster up itself (no --profile): ignored`
+        `${KEEP} only applies when npm run conformance brings ` +
+          'the cluster up itself (no --profile): ignored'
       )
     return rest
   }
@@ -129,7 +140,10 @@ export async function conformanceArgs(argv: string[]): Promise<string[]> {
   process.exit(await runOnEmbeddedCluster(rest, keep))
 }
 
-/** Brings the local cluster up, runs the suite on it, brings it down unless `keep`; resolves to the exit status. */
+/**
+ * Brings the local cluster up, runs the suite on it, brings
+ * it down unless `keep`; resolves to the exit status.
+ */
 async function runOnEmbeddedCluster(suiteArgs: string[], keep: boolean): Promise<number> {
   const started = Date.now()
   const since = () => `${Math.round((Date.now() - started) / 1000)}s`
@@ -218,26 +232,29 @@ async function runOnEmbeddedCluster(suiteArgs: string[], keep: boolean): Promise
     await failBeforeSuite(
       interrupted
         ? `interrupted (${interrupted})`
-        : `npm run cluster:local -- up failed (its output above; logs in ${join(localDir(), 'logs')})`
+        : 'npm run cluster:local -- up failed (its output ' +
+            `above; logs in ${join(localDir(), 'logs')})`
     )
     status ||= 1
     keep = false // nothing usable to keep
   }
   if (keep && !interrupted) {
     const s = readLocalState()
+    const dir = process.env.ARK_LOCAL_DIR
     console.log(`\nthe local cluster stays up (--keep), in ${localDir()}:
   export KUBECONFIG=${s?.kubeconfig}
   Argo CD API ${s?.argocd.api} · backend ${s?.backend.url} · logs ${s?.logDir}
   npm run cluster:local -- status      # what runs
   npm run conformance                  # again, against it (it is reused, not restarted)
-  npm run cluster:local -- down        # when done${process.env.ARK_LOCAL_DIR ? ` (with ARK_LOCAL_DIR=${process.env.ARK_LOCAL_DIR})` : ''}`)
+  npm run cluster:local -- down        # when done${dir ? ` (with ARK_LOCAL_DIR=${dir})` : ''}`)
     return status
   }
   interrupted = undefined // `down` must finish even after Ctrl-C
   const down = await node('local cluster down', 'scripts/cluster-local.ts', ['down'])
   if (down !== 0)
     console.error(
-      `✗ cluster:local down failed (exit ${down}): processes may be left; retry: npm run cluster:local -- down`
+      `✗ cluster:local down failed (exit ${down}): processes ` +
+        'may be left; retry: npm run cluster:local -- down'
     )
   console.log(`\nconformance: finished in ${since()} with exit status ${status || down}`)
   return status || down

@@ -32,7 +32,9 @@ export function blockLabel(n: BlockNumber): string {
   return `Block ${n}`
 }
 
-/** The roadmap's Applications and the block that creates each (the Application checks follow this). */
+/**
+ * The roadmap's Applications and the block that creates each (the Application checks follow this).
+ */
 export const ROADMAP_APPS: { app: string; block: BlockNumber }[] = [
   { app: 'ingress-nginx', block: 2 },
   { app: 'postgresql', block: 3 },

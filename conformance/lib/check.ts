@@ -30,7 +30,10 @@ export type Check = {
   /** the roadmap block (1–16) whose validation this is */
   block: BlockNumber
   name: string
-  /** hard limit for the whole test incl. restore (ms); expectations use the profile's shorter deadlines */
+  /**
+   * hard limit for the whole test incl. restore (ms);
+   * expectations use the profile's shorter deadlines
+   */
   timeout: (profile: Profile) => number
   /** true when the check applies; otherwise the reason it is skipped in this profile */
   appliesTo?: (profile: Profile) => true | string

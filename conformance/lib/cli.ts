@@ -1,7 +1,7 @@
 /*
  * Command line of conformance/bin/run.ts and bench.ts (scripts/lib/cli.ts: node:util parseArgs,
- * strict, an unknown option is an error): --profile, --keep, suite names as positionals, and the Japa filters
- * passed on to Japa as they were given.
+ * strict, an unknown option is an error): --profile, --keep, suite names as positionals, and the
+ * Japa filters passed on to Japa as they were given.
  */
 import type { ParseArgsConfig } from 'node:util'
 import { parseCommandLine, UsageError } from '../../scripts/lib/cli.ts'
@@ -21,7 +21,9 @@ export type ConformanceArgs = {
   rest: string[]
 }
 
-/** The flags of Japa's CLI (@japa/runner) that make sense here; they are handed to Japa unchanged. */
+/**
+ * The flags of Japa's CLI (@japa/runner) that make sense here; they are handed to Japa unchanged.
+ */
 const JAPA_OPTIONS = {
   'files': { type: 'string', multiple: true },
   'tests': { type: 'string', multiple: true },
@@ -38,7 +40,8 @@ const JAPA_OPTIONS = {
 } satisfies ParseArgsConfig['options']
 
 const usage = () =>
-  `usage: npm run conformance -- [--profile ${profileNames().join('|')}] [--keep] [${SUITES.join('|')}]... [--${Object.keys(JAPA_OPTIONS).join(' --')}]`
+  `usage: npm run conformance -- [--profile ${profileNames().join('|')}] ` +
+  `[--keep] [${SUITES.join('|')}]... [--${Object.keys(JAPA_OPTIONS).join(' --')}]`
 
 export function parseArgs(argv: string[]): ConformanceArgs {
   const { values, positionals } = parseCommandLine(

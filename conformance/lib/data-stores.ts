@@ -47,7 +47,8 @@ async function execInPod(
             ? resolve()
             : reject(
                 new Error(
-                  `exec in ${namespace}/${pod.metadata!.name}: ${status.message ?? 'failed'} ${err.trim()}`
+                  `exec in ${namespace}/${pod.metadata!.name}: ` +
+                    `${status.message ?? 'failed'} ${err.trim()}`
                 )
               )
       )
@@ -56,10 +57,15 @@ async function execInPod(
   return out
 }
 
-/** `$NAME`, else the content of `$NAME_FILE` (bitnami charts mount passwords as files by default) */
+/**
+ * `$NAME`, else the content of `$NAME_FILE` (bitnami charts mount passwords as files by default)
+ */
 const secretFromEnv = (name: string) => `"\${${name}:-$(cat "\$${name}_FILE" 2>/dev/null)}"`
 
-/** Shell command run inside the PostgreSQL pod. psql has no bind parameters on the command line: they are inlined as quoted literals. */
+/**
+ * Shell command run inside the PostgreSQL pod. psql has no bind
+ * parameters on the command line: they are inlined as quoted literals.
+ */
 export function psqlCommand(
   access: { user: string; database: string; passwordEnv: string },
   sql: string,
@@ -69,7 +75,11 @@ export function psqlCommand(
     /\$(\d+)/g,
     (_, i) => `'${params[Number(i) - 1].replace(/'/g, "''")}'`
   )
-  return `PGPASSWORD=${secretFromEnv(access.passwordEnv)} psql -h 127.0.0.1 -U ${shellQuote(access.user)} -d ${shellQuote(access.database)} -At -c ${shellQuote(inlined)}`
+  return (
+    `PGPASSWORD=${secretFromEnv(access.passwordEnv)} psql -h ` +
+    `127.0.0.1 -U ${shellQuote(access.user)} ` +
+    `-d ${shellQuote(access.database)} -At -c ${shellQuote(inlined)}`
+  )
 }
 
 /** Shell command run inside the Redis pod. */

@@ -12,13 +12,17 @@ import type { Kube } from './kube.ts'
 export function formatApplication(app: Application): string {
   const s = app.status ?? {}
   const lines = [
-    `Application ${app.metadata.namespace}/${app.metadata.name}: sync ${s.sync?.status ?? 'Unknown'} at ${s.sync?.revision ?? '?'}, health ${s.health?.status ?? 'Unknown'}${s.health?.message ? ` (${s.health.message})` : ''}`,
+    `Application ${app.metadata.namespace}/${app.metadata.name}: ` +
+      `sync ${s.sync?.status ?? 'Unknown'} at ${s.sync?.revision ?? '?'}, ` +
+      `health ${s.health?.status ?? 'Unknown'}${s.health?.message ? ` (${s.health.message})` : ''}`,
   ]
   for (const c of s.conditions ?? []) lines.push(`  condition ${c.type}: ${c.message}`)
   const op = s.operationState
   if (op) {
     lines.push(
-      `  last sync: ${op.phase ?? '?'} ${op.startedAt ?? ''} → ${op.finishedAt ?? 'running'} rev ${op.syncResult?.revision ?? op.operation?.sync?.revision ?? '?'}${op.message ? ` · ${op.message}` : ''}`
+      `  last sync: ${op.phase ?? '?'} ${op.startedAt ?? ''} → ${op.finishedAt ?? 'running'} ` +
+        `rev ${op.syncResult?.revision ?? op.operation?.sync?.revision ?? '?'}` +
+        (op.message ? ` · ${op.message}` : '')
     )
     for (const r of op.syncResult?.resources ?? []) {
       if (r.status && r.status !== 'Synced')
@@ -30,7 +34,9 @@ export function formatApplication(app: Application): string {
   for (const r of s.resources ?? []) {
     if (r.status !== 'Synced' || (r.health?.status && r.health.status !== 'Healthy')) {
       lines.push(
-        `  resource ${r.kind}/${r.name}: ${r.status ?? '?'}${r.health?.status ? `/${r.health.status}` : ''}${r.health?.message ? ` · ${r.health.message}` : ''}`
+        `  resource ${r.kind}/${r.name}: ${r.status ?? '?'}` +
+          (r.health?.status ? `/${r.health.status}` : '') +
+          (r.health?.message ? ` · ${r.health.message}` : '')
       )
     }
   }
@@ -46,7 +52,9 @@ export function formatEvents(events: CoreV1Event[], limit = 15): string {
     'events (oldest first):',
     ...recent.map(
       (e) =>
-        `  ${new Date(time(e)).toISOString().slice(11, 19)} ${e.type ?? ''} ${e.involvedObject?.kind}/${e.involvedObject?.name} ${e.reason ?? ''}: ${(e.message ?? '').trim()}`
+        `  ${new Date(time(e)).toISOString().slice(11, 19)} ${e.type ?? ''} ` +
+        `${e.involvedObject?.kind}/${e.involvedObject?.name} ${e.reason ?? ''}: ` +
+        (e.message ?? '').trim()
     ),
   ].join('\n')
 }
@@ -64,7 +72,13 @@ export function formatPods(pods: V1Pod[]): string {
         ?.map((c) => c.resources?.limits?.memory)
         .filter(Boolean)
         .join(',')
-      return `  ${p.metadata?.name} phase ${p.status?.phase ?? '?'} ready ${ready}${p.metadata?.deletionTimestamp ? ' terminating' : ''}${waiting.length ? ` waiting ${waiting.join(',')}` : ''}${mem ? ` mem-limit ${mem}` : ''}`
+      return (
+        `  ${p.metadata?.name} phase ${p.status?.phase ?? '?'} ` +
+        `ready ${ready}` +
+        (p.metadata?.deletionTimestamp ? ' terminating' : '') +
+        (waiting.length ? ` waiting ${waiting.join(',')}` : '') +
+        (mem ? ` mem-limit ${mem}` : '')
+      )
     }),
   ].join('\n')
 }

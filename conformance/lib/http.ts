@@ -23,7 +23,8 @@ export type HttpResponse = {
 }
 
 export function describeEndpoint(endpoint: Endpoint, path = '') {
-  return `${endpoint.url.replace(/\/$/, '')}${path}${endpoint.host ? ` (Host: ${endpoint.host})` : ''}`
+  const host = endpoint.host ? ` (Host: ${endpoint.host})` : ''
+  return `${endpoint.url.replace(/\/$/, '')}${path}${host}`
 }
 
 export function request(
@@ -70,7 +71,8 @@ export function request(
                 return JSON.parse(body)
               } catch {
                 throw new Error(
-                  `${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)} answered ${res.statusCode} with non-JSON: ${body.slice(0, 120)}`
+                  `${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)} ` +
+                    `answered ${res.statusCode} with non-JSON: ${body.slice(0, 120)}`
                 )
               }
             },
@@ -87,7 +89,8 @@ export function request(
     req.on('error', (error: NodeJS.ErrnoException) =>
       reject(
         new Error(
-          `${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)}: ${error.code ?? error.message}`
+          `${options.method ?? 'GET'} ${describeEndpoint(endpoint, path)}: ` +
+            (error.code ?? error.message)
         )
       )
     )

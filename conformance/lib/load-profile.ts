@@ -22,7 +22,10 @@ import {
 /** Why this profile cannot run at all (no cluster): thrown with the command that fixes it. */
 export class ProfileUnavailable extends Error {}
 
-/** The one place deadlines are set: simulated pods (local) converge in seconds, real ones (kind) need probes to pass. */
+/**
+ * The one place deadlines are set: simulated pods (local)
+ * converge in seconds, real ones (kind) need probes to pass.
+ */
 function deadlines(base: Deadlines): Deadlines {
   const override = Number(process.env.ARK_CONVERGENCE_MS)
   return Number.isFinite(override) && override > 0 ? { ...base, convergenceMs: override } : base
@@ -42,7 +45,8 @@ function loadLocal(name: string, table: ProfileTable): Profile {
     )
   if (state.phase !== 'ready')
     throw new ProfileUnavailable(
-      `the local cluster in ${dir} is "${state.phase}", not ready: wait for "npm run cluster:local -- up" to finish`
+      `the local cluster in ${dir} is "${state.phase}", not ` +
+        'ready: wait for "npm run cluster:local -- up" to finish'
     )
   const repo = state.git.workClone
   const apps = readCatalogue(repo, table.apps)
@@ -71,13 +75,15 @@ function loadLocal(name: string, table: ProfileTable): Profile {
     declaredProjects: readDeclaredProjects(repo, state.git.url),
     apps,
     absentAppReason:
-      'the local cluster has no internet, so remote charts cannot be fetched, and no ingress controller or storage',
+      'the local cluster has no internet, so remote charts ' +
+      'cannot be fetched, and no ingress controller or storage',
     gitops: table.gitops,
     backend: {
       ...table.backend,
       endpoint: reach({ url: state.backend.url }),
       version: chartAppVersion(repo, table.backend.chart),
-      // the API runs as a local process; cluster:local runs its migrations first and records the exit status
+      // the API runs as a local process; cluster:local runs
+      // its migrations first and records the exit status
       migrations: {
         kind: 'step',
         command: migrations?.command ?? 'node ace migration:run --force',
@@ -94,15 +100,18 @@ function loadLocal(name: string, table: ProfileTable): Profile {
     }),
     argocdApi: reach({ url: state.argocd.api }),
     argocdUi: unreachable(
-      'the local profile builds Argo CD from source without its web UI (argocd-server answers a placeholder page, not the UI bundle)'
+      'the local profile builds Argo CD from source without its web UI ' +
+        '(argocd-server answers a placeholder page, not the UI bundle)'
     ),
     argocdUiLocalhost: unreachable(
-      'the local profile has no ingress controller and no Argo CD web UI (source-built argocd-server answers a placeholder page)'
+      'the local profile has no ingress controller and no Argo CD web ' +
+        'UI (source-built argocd-server answers a placeholder page)'
     ),
     podinfo: hasPodinfo
       ? reach({ url: 'http://127.0.0.1:80', host: 'demo.localhost' })
       : unreachable(
-          'podinfo is not part of the local profile: its chart is remote and the local profile cannot fetch remote charts (no internet)'
+          'podinfo is not part of the local profile: its chart is remote ' +
+            'and the local profile cannot fetch remote charts (no internet)'
         ),
     database: reach({ kind: 'direct', ...db }),
     redis: reach({
@@ -111,15 +120,18 @@ function loadLocal(name: string, table: ProfileTable): Profile {
       port: Number(process.env.REDIS_PORT || 6379),
       password: process.env.REDIS_PASSWORD || undefined,
     }),
-    describe: `${name}: local cluster ${state.cluster.name} (${dir}), Argo CD ${state.argocd.api}, backend ${state.backend.url}, source ${state.git.url}`,
+    describe:
+      `${name}: local cluster ${state.cluster.name} (${dir}), Argo ` +
+      `CD ${state.argocd.api}, backend ${state.backend.url}, source ${state.git.url}`,
   }
 }
 
 /*
  * kind: the cluster `npm run cluster:up` recorded (.ark/kind/state.json, or ARK_KIND_DIR: its
  * kubeconfig and git source), else the current kubeconfig context ($KUBECONFIG wins over the
- * record). The git source can be given by ARK_GIT_WORKCLONE/ARK_GIT_BARE/ARK_GIT_URL/ARK_GIT_BRANCH.
- * Ingresses answer on 127.0.0.1:80 by Host header (no /etc/hosts, no sudo).
+ * record). The git source can be given by
+ * ARK_GIT_WORKCLONE/ARK_GIT_BARE/ARK_GIT_URL/ARK_GIT_BRANCH. Ingresses
+ * answer on 127.0.0.1:80 by Host header (no /etc/hosts, no sudo).
  */
 function loadKind(name: string, table: ProfileTable): Profile {
   const stateFile = kindStateFile()
@@ -133,7 +145,8 @@ function loadKind(name: string, table: ProfileTable): Profile {
   }
   if (!git.workClone || !git.bareRepo || !git.url) {
     throw new ProfileUnavailable(
-      `no git source recorded for the kind cluster (${stateFile}): run "npm run cluster:up", or set ARK_GIT_WORKCLONE, ARK_GIT_BARE and ARK_GIT_URL`
+      `no git source recorded for the kind cluster (${stateFile}): run "npm ` +
+        'run cluster:up", or set ARK_GIT_WORKCLONE, ARK_GIT_BARE and ARK_GIT_URL'
     )
   }
   const kubeconfig =
@@ -185,6 +198,8 @@ function loadKind(name: string, table: ProfileTable): Profile {
       podSelector: 'app.kubernetes.io/name=redis',
       passwordEnv: 'REDIS_PASSWORD',
     }),
-    describe: `${name}: kind (${kubeconfig ?? 'default kubeconfig'}), ingress 127.0.0.1:80, source ${git.url}`,
+    describe:
+      `${name}: kind (${kubeconfig ?? 'default kubeconfig'}), ` +
+      `ingress 127.0.0.1:80, source ${git.url}`,
   }
 }

@@ -38,7 +38,10 @@ export type CatalogueApp = {
 
 export type Workload = { kind: 'Deployment' | 'StatefulSet'; namespace: string; name: string }
 
-/** Block 7 targets. `sourceApp` is the Application that reads the edited file from git (default: `app`). */
+/**
+ * Block 7 targets. `sourceApp` is the Application that
+ * reads the edited file from git (default: `app`).
+ */
 export type GitOpsTargets = {
   autoSync: {
     app: string
@@ -105,12 +108,18 @@ export type RedisAccess =
   | { kind: 'direct'; host: string; port: number; password?: string }
   | { kind: 'pod'; namespace: string; podSelector: string; container?: string; passwordEnv: string }
 
-/** How the migrations ran: an init container of the backend pods, or a recorded step of the cluster's bring-up. */
+/**
+ * How the migrations ran: an init container of the backend
+ * pods, or a recorded step of the cluster's bring-up.
+ */
 export type MigrationEvidence =
   | { kind: 'init-container'; container: string }
   | { kind: 'step'; command: string; exitCode: number | null; log: string }
 
-/** Where the backend's log is read: from its pods (the roadmap's kubectl logs), or the process's log file. */
+/**
+ * Where the backend's log is read: from its pods (the
+ * roadmap's kubectl logs), or the process's log file.
+ */
 export type LogSource = { kind: 'pods' } | { kind: 'file'; path: string }
 
 export type GitAccess = {
@@ -254,7 +263,8 @@ export function readCatalogue(repoDir: string, profile: string): CatalogueApp[] 
   const names = catalogue.profiles?.[profile]
   if (!names)
     throw new Error(
-      `${file} has no profile "${profile}" (profiles: ${Object.keys(catalogue.profiles ?? {}).join(', ')})`
+      `${file} has no profile "${profile}" ` +
+        `(profiles: ${Object.keys(catalogue.profiles ?? {}).join(', ')})`
     )
   return names.map((name) => {
     const app = catalogue.apps[name]
@@ -273,7 +283,9 @@ export function readCatalogue(repoDir: string, profile: string): CatalogueApp[] 
   })
 }
 
-/** The AppProjects as bootstrap applies them for this source (the placeholder replaced by its URL). */
+/**
+ * The AppProjects as bootstrap applies them for this source (the placeholder replaced by its URL).
+ */
 export function readDeclaredProjects(repoDir: string, repoURL: string): AppProject[] {
   const dir = join(repoDir, 'gitops', 'projects')
   if (!existsSync(dir)) throw new Error(`AppProject folder not found: ${dir}`)

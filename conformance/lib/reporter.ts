@@ -81,7 +81,8 @@ export function conformanceReporter(options: ConformanceReporterOptions): NamedR
         const files = await writeReports(options.outputDir, run)
         const { summary } = run
         write(
-          `\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} · ${formatMs(run.durationMs)}\n` +
+          `\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} ` +
+            `skipped of ${summary.total} · ${formatMs(run.durationMs)}\n` +
             `results: ${files.json}\njunit:   ${files.junit}\n`
         )
         if (summary.failed > 0) {

@@ -16,7 +16,10 @@ export type Convergence = {
   label: string
   /** ms from the triggering action (commit / scale) to the probe that saw it */
   actionToObservedMs: number
-  /** ms from Argo CD's own completion (sync op finished + health settled, 1 s resolution) to observation; negative when the suite saw it first; null when unknown */
+  /**
+   * ms from Argo CD's own completion (sync op finished + health settled, 1 s
+   * resolution) to observation; negative when the suite saw it first; null when unknown
+   */
   argoToObservedMs: number | null
 }
 
@@ -67,7 +70,10 @@ export function summarize(
 // the package is CommonJS (module.exports = builder) but its types declare an ES default export
 const junitBuilder = junitModule as unknown as Builder
 
-/** The builder's XML writer splits only the FIRST "]]>" of a CDATA text; a second one would end it early. */
+/**
+ * The builder's XML writer splits only the FIRST "]]>"
+ * of a CDATA text; a second one would end it early.
+ */
 const cdata = (text: string) => text.replaceAll(']]>', ']] >')
 
 /**
@@ -102,7 +108,8 @@ export function toJUnit(run: RunResult): string {
     }
     for (const c of check.convergence) {
       out.push(
-        `${c.label}: action→observed ${c.actionToObservedMs} ms, Argo CD done→observed ${c.argoToObservedMs ?? 'n/a'} ms`
+        `${c.label}: action→observed ${c.actionToObservedMs} ms, ` +
+          `Argo CD done→observed ${c.argoToObservedMs ?? 'n/a'} ms`
       )
     }
     if (out.length > 0) testCase.standardOutput(cdata(out.join('\n')))

@@ -49,7 +49,8 @@ async function withPolicy(app: string, automated: Automated | null, body: () => 
   try {
     await patchApplication(kube, ns, profile.rootApp, { spec: { syncPolicy: { automated: null } } })
     await policyIs(profile.rootApp, null)
-    await waitFor(ctx, noOperationInFlight(profile.rootApp), 60_000) // a sync started before the pause would re-apply the child's spec
+    // a sync started before the pause would re-apply the child's spec
+    await waitFor(ctx, noOperationInFlight(profile.rootApp), 60_000)
     await patchApplication(kube, ns, app, { spec: { syncPolicy: { automated } } })
     await policyIs(app, automated)
     await body()

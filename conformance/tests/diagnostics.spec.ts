@@ -52,12 +52,14 @@ test.group('diagnostics formatting', () => {
     const text = formatApplication(app)
     assert.include(
       text,
-      'Application argocd/backend: sync OutOfSync at abc1234, health Degraded (Deployment exceeded its progress deadline)'
+      'Application argocd/backend: sync OutOfSync at abc1234, ' +
+        'health Degraded (Deployment exceeded its progress deadline)'
     )
     assert.include(text, 'condition SyncError: Failed last sync attempt')
     assert.include(
       text,
-      'last sync: Failed 2026-11-26T10:00:00Z → 2026-11-26T10:00:02Z rev abc1234 · one or more objects failed to apply'
+      'last sync: Failed 2026-11-26T10:00:00Z → 2026-11-26T10:00:02Z ' +
+        'rev abc1234 · one or more objects failed to apply'
     )
     assert.include(text, 'Deployment/backend: SyncFailed · admission webhook denied')
     assert.notInclude(text, 'Service/backend')

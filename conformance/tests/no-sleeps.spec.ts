@@ -8,7 +8,10 @@ const trees = ['conformance', 'scripts']
 const helper = join('scripts', 'lib', 'expect.ts')
 const self = join('conformance', 'tests', 'no-sleeps.spec.ts')
 
-/** A timer that waits: setTimeout as a function (socket.setTimeout is an idle timeout), timers/promises, sleep(). */
+/**
+ * A timer that waits: setTimeout as a function (socket.setTimeout
+ * is an idle timeout), timers/promises, sleep().
+ */
 const timerWait = /(^|[^.\w])setTimeout\(|timers\/promises|\bsleep\(/m
 /** A repeating timer is no wait, but each one must be named here with its reason. */
 const periodic = /setInterval\(/

@@ -59,7 +59,8 @@ function tableProblems(rows: Row[], titles: string[], exists: (path: string) => 
     const reasoned = /^(not a cluster check|out of scope): \S/.test(row.proof)
     if (checks.length === 0 && !/covered by/.test(row.proof) && !reasoned)
       problems.push(
-        `${where}: says neither a check, "covered by <test>", nor "not a cluster check: <reason>" / "out of scope: <reason>"`
+        `${where}: says neither a check, "covered by <test>", nor ` +
+          '"not a cluster check: <reason>" / "out of scope: <reason>"'
       )
   }
   for (const t of titles)
@@ -101,7 +102,8 @@ test.group('roadmap table (docs/conformance.md)', () => {
     assert.deepEqual(tableProblems(rows, ['Block 7 · auto-sync'], exists), [
       'row "7 | x": names the check "Block 7 · teleport", which does not exist',
       'row "10 | y": names tests/repo/nowhere.spec.ts, which does not exist',
-      'row "3 | z": says neither a check, "covered by <test>", nor "not a cluster check: <reason>" / "out of scope: <reason>"',
+      'row "3 | z": says neither a check, "covered by <test>", nor ' +
+        '"not a cluster check: <reason>" / "out of scope: <reason>"',
       'row "Phase 9 | w": "Phase 9" is not a roadmap block (1–16) or checklist',
       'the check "Block 7 · auto-sync" proves no row of the roadmap table',
     ])

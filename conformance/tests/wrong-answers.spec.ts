@@ -62,7 +62,9 @@ const argocd: Route[] = [
       ? {
           status: 200,
           type: 'text/html; charset=utf-8',
-          body: '<!doctype html><html><head><title>Argo CD</title><script defer="defer" src="main.0123abcd.js"></script></head><body><div id="app"></div></body></html>',
+          body:
+            '<!doctype html><html><head><title>Argo CD</title><script defer="defer" ' +
+            'src="main.0123abcd.js"></script></head><body><div id="app"></div></body></html>',
         }
       : undefined,
   (req) =>

@@ -1,9 +1,9 @@
 /*
  * Which image the backend chart runs for a profile: helm/backend/values.yaml overlaid by the
- * profile's values file. With a digest (backend-ci promoted a signed image into values-kind.yaml) it
- * is repository:tag@digest, pulled from the registry; without one it is repository:tag, built from
- * the Dockerfile by cluster:up. Used by cluster:up (build or not) and by the conformance check that
- * verifies the running image's signature (and skips a local build).
+ * profile's values file. With a digest (backend-ci promoted a signed image into values-kind.yaml)
+ * it is repository:tag@digest, pulled from the registry; without one it is repository:tag, built
+ * from the Dockerfile by cluster:up. Used by cluster:up (build or not) and by the conformance check
+ * that verifies the running image's signature (and skips a local build).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'

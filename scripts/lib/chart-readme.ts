@@ -1,8 +1,8 @@
 /*
  * A chart's README.md is generated, never written by hand: the pinned helm-docs renders it from
- * Chart.yaml and the `# --` comments of values.yaml (model: podinfo's chart). `npm run chart-readme`
- * writes it; tests/repo/helm-backend.spec.ts fails when the committed one differs or a value has
- * no description.
+ * Chart.yaml and the `# --` comments of values.yaml (model: podinfo's chart). `npm run
+ * chart-readme` writes it; tests/repo/helm-backend.spec.ts fails when the committed one differs or
+ * a value has no description.
  */
 import { execFileSync } from 'node:child_process'
 import { toolPath } from './toolchain.ts'
@@ -30,7 +30,9 @@ export function writeChartReadme(chartDir: string): void {
   })
 }
 
-/** Keys of the rendered values table that have no description (a value without a `# --` comment). */
+/**
+ * Keys of the rendered values table that have no description (a value without a `# --` comment).
+ */
 export function undescribedValues(readme: string): string[] {
   return readme
     .split('\n')

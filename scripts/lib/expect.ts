@@ -116,7 +116,10 @@ export function expect<T>(what: string, probe: Probe<T>): Expectation<T> {
   }
 }
 
-/** One line for any thrown thing; Kubernetes ApiExceptions carry whole bodies, keep their message only. */
+/**
+ * One line for any thrown thing; Kubernetes ApiExceptions
+ * carry whole bodies, keep their message only.
+ */
 export function describeError(error: unknown): string {
   const e = error as {
     code?: unknown
@@ -141,7 +144,10 @@ export function describeError(error: unknown): string {
   for (let depth = 0; cause && depth < 4 && !code; depth++) {
     const c = cause as { code?: unknown; cause?: unknown; message?: unknown }
     if (typeof c.code === 'string')
-      code = ` (${c.code}${typeof c.message === 'string' && !c.message.includes(c.code) ? ` ${c.message}` : ''})`
+      code =
+        typeof c.message === 'string' && !c.message.includes(c.code)
+          ? ` (${c.code} ${c.message})`
+          : ` (${c.code})`
     else if (!c.cause && typeof c.message === 'string') code = ` (${c.message})`
     cause = c.cause
   }

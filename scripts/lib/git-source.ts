@@ -2,17 +2,21 @@
  * The ONE git-source helper: the git repository Argo CD reads.
  *
  *   ensureGitSource(dir, { branch? })  -> Promise<GitSource>
- *       creates (or refreshes) <dir>/agent-ready-k8s, a bare repository, and <dir>/work, a working clone;
- *       then snapshots this checkout's gitops/ and helm/ (working tree, uncommitted and untracked-but-
- *       not-ignored files included) as a commit on `branch` (default "main") and pushes it.
+ *       creates (or refreshes) <dir>/agent-ready-k8s, a bare repository, and <dir>/work, a
+ *       working clone; then snapshots this checkout's gitops/ and helm/ (working tree,
+ *       uncommitted and untracked-but-not-ignored files included) as a commit on `branch`
+ *       (default "main") and pushes it.
  *   openGitSource(fields)             -> GitSource   (from the JSON recorded in local-state.ts)
- *   snapshotCheckout(src, message?)   -> Promise<string>  new head sha (unchanged content: same sha)
- *   commitChange(src, message, edit)  -> Promise<string>  runs `edit(workDir)`, commits everything, pushes
+ *   snapshotCheckout(src, message?)   -> Promise<string>  new head sha
+ *                                                         (unchanged content: same sha)
+ *   commitChange(src, message, edit)  -> Promise<string>  runs `edit(workDir)`, commits
+ *                                                         everything, pushes
  *   revertCommit(src, sha)            -> Promise<string>  `git revert` of that commit, pushed
  *   restoreRevision(src, sha)         -> Promise<void>    moves the branch back to exactly `sha`
  *                                                         (force push; no-op when already there)
  *   headRevision(src)                 -> Promise<string>
- *   currentRevision(src)              -> Promise<string>  syncs the working clone to the branch first
+ *   currentRevision(src)              -> Promise<string>  syncs the working clone to the branch
+ *                                                         first
  *
  * `src.url` is a file:// URL (Argo CD accepts it; a `git daemon` can serve `src.bareRepo` too).
  * Nothing here ever pushes anywhere but the bare repository it created.
@@ -64,7 +68,8 @@ export async function ensureGitSource(
   opts: { branch?: string } = {}
 ): Promise<GitSource> {
   const branch = opts.branch ?? 'main'
-  // Named like the project: the AppProjects allow file:///**/agent-ready-k8s and git://**/agent-ready-k8s.
+  // Named like the project: the AppProjects allow
+  // file:///**/agent-ready-k8s and git://**/agent-ready-k8s.
   const bareRepo = join(dir, 'agent-ready-k8s')
   const workClone = join(dir, 'work')
   mkdirSync(dir, { recursive: true })
@@ -170,7 +175,9 @@ export async function restoreRevision(src: GitSource, sha: string): Promise<void
   await syncClone(src)
 }
 
-/** The branch head after bringing the working clone up to date (its files then show that revision). */
+/**
+ * The branch head after bringing the working clone up to date (its files then show that revision).
+ */
 export async function currentRevision(src: GitSource): Promise<string> {
   await syncClone(src)
   return headRevision(src)

@@ -9,11 +9,13 @@
  *       by the configured repoURL, so each project names exactly the repository Argo CD reads.
  *   expectedApplications(profile)                            -> string[]
  *       "root" + the apps gitops/apps/values.yaml lists for that profile
- *   waitForApplications({ kubeconfig, names, timeoutMs, onProgress?, signal? }) -> Promise<AppStatus[]>
- *       waits (the expectation helper, polls ≤ 1 s apart) until each named Application is Synced and Healthy; prints a line
- *       whenever a status changes; on timeout throws with each unready app's conditions. An error
- *       condition (ComparisonError, InvalidSpecError, ...) that persists for `errorGraceMs`
- *       (default 45 s) fails at once instead of waiting for the deadline.
+ *   waitForApplications({ kubeconfig, names, timeoutMs, onProgress?, signal? })
+ *                                                            -> Promise<AppStatus[]>
+ *       waits (the expectation helper, polls ≤ 1 s apart) until each named Application is Synced
+ *       and Healthy; prints a line whenever a status changes; on timeout throws with each unready
+ *       app's conditions. An error condition (ComparisonError, InvalidSpecError, ...) that
+ *       persists for `errorGraceMs` (default 45 s) fails at once instead of waiting for the
+ *       deadline.
  *   applicationStatuses(kubeconfig)                          -> Promise<AppStatus[]>
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -61,8 +63,9 @@ async function serverSideApply(kc: KubeConfig, objects: KubernetesObject[]): Pro
       )
     } catch (e) {
       const body = (e as { body?: unknown }).body
+      const cause = typeof body === 'string' ? body : (e as Error).message
       throw new Error(
-        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${typeof body === 'string' ? body : (e as Error).message}`
+        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${cause}`
       )
     }
   }
@@ -106,7 +109,9 @@ export type AppProjectObject = KubernetesObject & {
   spec: { sourceRepos?: string[] } & Record<string, unknown>
 }
 
-/** How gitops/projects name this repository: only root-app.yaml names it (the one source setting). */
+/**
+ * How gitops/projects name this repository: only root-app.yaml names it (the one source setting).
+ */
 export const SOURCE_REPO_PLACEHOLDER = '$SOURCE_REPO_URL'
 
 /**
@@ -224,7 +229,8 @@ export async function waitForApplications(opts: {
         errorSince.set(s.name, { message: err, since: Date.now() })
       else if (Date.now() - seen.since > (opts.errorGraceMs ?? 45_000)) {
         return failed(
-          `Application ${s.name} is stuck (${s.sync}/${s.health}) for ${Math.round((Date.now() - seen.since) / 1000)} s: ${err}`
+          `Application ${s.name} is stuck (${s.sync}/${s.health}) ` +
+            `for ${Math.round((Date.now() - seen.since) / 1000)} s: ${err}`
         )
       }
     }

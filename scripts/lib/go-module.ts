@@ -22,7 +22,8 @@ export function pinnedModuleDir(module: string, version: string): Promise<string
       ({ stdout }) => JSON.parse(stdout).Dir as string,
       (e) => {
         throw new Error(
-          `go mod download of ${key} failed (needs Go and the module proxy): ${(e as { stderr?: string }).stderr ?? e}`
+          `go mod download of ${key} failed (needs Go and the ` +
+            `module proxy): ${(e as { stderr?: string }).stderr ?? e}`
         )
       }
     )

@@ -201,7 +201,8 @@ function certificateIdentity(bundle: SerializedBundle): { identity: string; issu
 
 export type ExpectedIdentity = {
   issuer: string
-  identity?: string // exact certificate SAN, e.g. https://github.com/o/r/.github/workflows/x.yml@refs/heads/main
+  // exact certificate SAN, e.g. https://github.com/o/r/.github/workflows/x.yml@refs/heads/main
+  identity?: string
   identityRegExp?: string // or a pattern the whole SAN must match
 }
 
@@ -298,7 +299,8 @@ async function verifyReferrer(
     if (manifest.json.subject?.digest !== digest) {
       throw new SupplyChainError(
         'DIGEST_MISMATCH',
-        `referrer ${descriptor.digest} is attached to ${manifest.json.subject?.digest}, not ${digest}`
+        `referrer ${descriptor.digest} is attached ` +
+          `to ${manifest.json.subject?.digest}, not ${digest}`
       )
     }
     const bytes = await client.blob(layer.digest)
@@ -332,7 +334,8 @@ function verifyBundle(
   } catch (error) {
     throw new SupplyChainError(
       'INVALID_SIGNATURE',
-      `bundle does not verify (tampered or not from the trusted Sigstore instance): ${describe(error)}`,
+      'bundle does not verify (tampered or not from the ' +
+        `trusted Sigstore instance): ${describe(error)}`,
       {
         cause: error,
       }
@@ -351,7 +354,8 @@ function verifyBundle(
   if (statement.predicateType !== SIGN_PREDICATE_TYPE) {
     throw new SupplyChainError(
       'INVALID_SIGNATURE',
-      `bundle is a ${statement.predicateType} attestation, not an image signature (${SIGN_PREDICATE_TYPE})`
+      `bundle is a ${statement.predicateType} attestation, ` +
+        `not an image signature (${SIGN_PREDICATE_TYPE})`
     )
   }
   const signed: string[] = (statement.subject ?? []).map(
@@ -374,7 +378,8 @@ function verifyBundle(
     throw new SupplyChainError(
       'IDENTITY_MISMATCH',
       `identity mismatch: signed by ${identity || '(no SAN)'} (issuer ${issuer || 'unknown'}), ` +
-        `expected ${expected.identity ?? `/^${expected.identityRegExp}$/`} (issuer ${expected.issuer})`
+        `expected ${expected.identity ?? `/^${expected.identityRegExp}$/`} ` +
+        `(issuer ${expected.issuer})`
     )
   }
   const entry = bundle.verificationMaterial.tlogEntries[0]

@@ -42,10 +42,16 @@ export type LocalState = {
     url: string
     port: number
     database: string
-    /** the migration step run before the API starts (what the init container does in kind); read by the conformance suite */
+    /**
+     * the migration step run before the API starts (what the init
+     * container does in kind); read by the conformance suite
+     */
     migrations?: { command: string; exitCode: number; finishedAt: string; log: string }
   }
-  /** the git source Argo CD reads: bare repo (file:// URL), branch, and a working clone to commit through */
+  /**
+   * the git source Argo CD reads: bare repo (file://
+   * URL), branch, and a working clone to commit through
+   */
   git: { bareRepo: string; url: string; revision: string; workClone: string }
   /** every component's log lives here */
   logDir: string

@@ -54,7 +54,8 @@ export function parseImageRef(reference: string): ImageRef {
   if (!match || !(registry.includes('.') || registry.includes(':') || registry === 'localhost')) {
     throw new SupplyChainError(
       'USAGE',
-      `"${reference}" is not a fully qualified image reference (expected registry/name@sha256:<64 hex>, e.g. ghcr.io/owner/app@sha256:…)`
+      `"${reference}" is not a fully qualified image reference (expected ` +
+        'registry/name@sha256:<64 hex>, e.g. ghcr.io/owner/app@sha256:…)'
     )
   }
   if (!match[3] && !match[4]) {
@@ -106,7 +107,8 @@ export function registryCredentials(ref: ImageRef): Credentials | undefined {
     if (!bound) {
       throw new SupplyChainError(
         'USAGE',
-        'OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD are set but OCI_REGISTRY is not: name the one registry host they belong to (e.g. OCI_REGISTRY=ghcr.io)'
+        'OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD are set but OCI_REGISTRY is ' +
+          'not: name the one registry host they belong to (e.g. OCI_REGISTRY=ghcr.io)'
       )
     }
     if (bound === ref.registry) return { username, password }
@@ -142,7 +144,10 @@ function realmRefusal(registry: string, realm: string): string | undefined {
       .filter(Boolean),
   ]
   if (!allowed.includes(url.hostname)) {
-    return `token realm ${url.origin} is not on ${registryHost} (allowed token hosts: ${allowed.join(', ')}; add others to OCI_REGISTRY_TOKEN_HOSTS)`
+    return (
+      `token realm ${url.origin} is not on ${registryHost} (allowed token ` +
+      `hosts: ${allowed.join(', ')}; add others to OCI_REGISTRY_TOKEN_HOSTS)`
+    )
   }
   const loopback = isLoopback(registryHost) && isLoopback(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
@@ -183,7 +188,8 @@ export class RegistryClient {
     if (expected && expected !== actual) {
       throw new SupplyChainError(
         'DIGEST_MISMATCH',
-        `digest mismatch: ${this.ref.name} answered ${reference} with content whose digest is ${actual}, not ${expected}`
+        `digest mismatch: ${this.ref.name} answered ${reference} ` +
+          `with content whose digest is ${actual}, not ${expected}`
       )
     }
     const json = parseJSON(bytes, `manifest ${actual} of ${this.ref.name}`)
@@ -304,14 +310,16 @@ export class RegistryClient {
 
   /** Answers a Basic or Bearer (distribution token) challenge; pull scope only. */
   async #authorize(challenge: string): Promise<string> {
-    const basic = this.#credentials
-      ? `Basic ${Buffer.from(`${this.#credentials.username}:${this.#credentials.password}`).toString('base64')}`
+    const credentials = this.#credentials
+    const basic = credentials
+      ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
       : undefined
     if (/^basic/i.test(challenge)) {
       if (!basic)
         throw new SupplyChainError(
           'REGISTRY_ERROR',
-          `${this.ref.registry} requires credentials (set OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD or docker login)`
+          `${this.ref.registry} requires credentials (set ` +
+            'OCI_REGISTRY_USERNAME/OCI_REGISTRY_PASSWORD or docker login)'
         )
       return basic
     }

@@ -32,7 +32,9 @@ function newer(have: string, want: string): boolean {
 
 export function goProblem(): Problem | undefined {
   const minimum = readPins().go.minimum
-  const fix = `install Go >= ${minimum} from https://go.dev/dl/ and put its bin/ on PATH (Debian's golang package is older)`
+  const fix =
+    `install Go >= ${minimum} from https://go.dev/dl/ and put its bin/ on PATH ` +
+    "(Debian's golang package is older)"
   const r = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' })
   if (r.status !== 0)
     return {
@@ -54,8 +56,12 @@ export async function postgresProblem(): Promise<Problem | undefined> {
     return undefined
   } catch (e) {
     return {
-      what: `PostgreSQL does not answer on ${s.host}:${s.port} as user ${s.user} (${(e as Error).message})`,
-      fix: `sudo apt-get install -y postgresql && ${START_SERVICES} (or set DB_HOST/DB_PORT/DB_USER/DB_PASSWORD to a server you have)`,
+      what:
+        `PostgreSQL does not answer on ${s.host}:${s.port} ` +
+        `as user ${s.user} (${(e as Error).message})`,
+      fix:
+        `sudo apt-get install -y postgresql && ${START_SERVICES} (or ` +
+        'set DB_HOST/DB_PORT/DB_USER/DB_PASSWORD to a server you have)',
     }
   } finally {
     await client.end().catch(() => {})
@@ -65,7 +71,9 @@ export async function postgresProblem(): Promise<Problem | undefined> {
 export async function redisProblem(): Promise<Problem | undefined> {
   const host = process.env.REDIS_HOST || '127.0.0.1'
   const port = Number(process.env.REDIS_PORT || 6379)
-  const fix = `sudo apt-get install -y redis-server && ${START_SERVICES} (or set REDIS_HOST/REDIS_PORT/REDIS_PASSWORD)`
+  const fix =
+    `sudo apt-get install -y redis-server && ${START_SERVICES} ` +
+    '(or set REDIS_HOST/REDIS_PORT/REDIS_PASSWORD)'
   try {
     // the direct kind of access needs no cluster client
     const reply = await redisPing(undefined as never, {
@@ -85,7 +93,9 @@ export async function redisProblem(): Promise<Problem | undefined> {
 export function redisServerProblem(): Problem | undefined {
   if (spawnSync('redis-server', ['--version']).status === 0) return undefined
   return {
-    what: 'redis-server is not installed (the backend tests and the local cluster start their own instances)',
+    what:
+      'redis-server is not installed (the backend tests ' +
+      'and the local cluster start their own instances)',
     fix: 'sudo apt-get install -y redis-server',
   }
 }
@@ -104,7 +114,8 @@ export async function findProblems(checks: Check[]): Promise<Problem[]> {
 export function printProblems(purpose: string, problems: Problem[]): void {
   const n = problems.length
   console.error(
-    `✗ ${purpose} needs ${n === 1 ? 'something' : `${n} things`} this machine lacks (the project cannot bring ${n === 1 ? 'it' : 'them'} itself):`
+    `✗ ${purpose} needs ${n === 1 ? 'something' : `${n} things`} this machine ` +
+      `lacks (the project cannot bring ${n === 1 ? 'it' : 'them'} itself):`
   )
   for (const p of problems) console.error(`  • ${p.what}\n      fix: ${p.fix}`)
 }

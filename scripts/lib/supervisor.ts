@@ -16,7 +16,8 @@
  *   portInUse(port, host?)                              -> Promise<boolean>
  *   tailFile(path, lines?)                              -> string
  *
- * A ProcRecord is plain JSON (see local-state.ts) so another process can stop what this one started.
+ * A ProcRecord is plain JSON (see local-state.ts) so
+ * another process can stop what this one started.
  */
 import { spawn } from 'node:child_process'
 import {
@@ -43,7 +44,10 @@ import {
 export type ProcRecord = {
   name: string
   pid: number
-  /** field 22 of /proc/<pid>/stat (clock ticks since boot): identifies this process, not just its PID */
+  /**
+   * field 22 of /proc/<pid>/stat (clock ticks since
+   * boot): identifies this process, not just its PID
+   */
   startTime: string
   cmd: string
   log?: string
@@ -64,7 +68,8 @@ function procStat(pid: number): { startTime: string; zombie: boolean; pgid: numb
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // the command name (field 2) may contain spaces/parens: split after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { startTime: rest[19], zombie: rest[0] === 'Z', pgid: Number(rest[2]) } // fields 22, 3, 5 overall
+    // fields 22, 3, 5 overall
+    return { startTime: rest[19], zombie: rest[0] === 'Z', pgid: Number(rest[2]) }
   } catch {
     return undefined
   }

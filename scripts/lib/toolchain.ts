@@ -18,7 +18,10 @@ export type GoToolPin = {
   version: string
   /** kubernetes only: the version of its k8s.io/* staging modules */
   stagingVersion?: string
-  /** "install": plain `go install pkg@version`; "wrapper": a throwaway main module requiring `module` */
+  /**
+   * "install": plain `go install pkg@version`; "wrapper":
+   * a throwaway main module requiring `module`
+   */
   build: 'install' | 'wrapper'
   binaries: string[]
   /** binary -> main package */
@@ -75,13 +78,17 @@ export function toolPath(binary: string): string {
   const path = join(toolchainBinDir(), binary)
   if (!existsSync(path)) {
     throw new Error(
-      `${binary} is not built yet (looked in ${path}): run "npm run toolchain -- --only ${toolOf(binary)}"`
+      `${binary} is not built yet (looked in ${path}): run ` +
+        `"npm run toolchain -- --only ${toolOf(binary)}"`
     )
   }
   return path
 }
 
-/** Argo CD's CRDs (crds/) and base config (config/), copied from the pinned module by the toolchain build. */
+/**
+ * Argo CD's CRDs (crds/) and base config (config/),
+ * copied from the pinned module by the toolchain build.
+ */
 export function argocdManifestsDir(): string {
   return join(toolchainRoot(), pinHash(), 'share', 'argocd')
 }

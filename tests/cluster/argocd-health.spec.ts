@@ -1,8 +1,9 @@
 /*
  * The Application health check of gitops/bootstrap/argocd (argocd-cm), evaluated by the real pinned
  * Argo CD — the same Lua engine and the same binary the local profile runs — offline, through
- * `argocd admin settings resource-overrides health`. Without the customization Argo CD has no health
- * for an Application (the reason the sync waves needed it); with it, a child reports its own health.
+ * `argocd admin settings resource-overrides health`. Without the customization Argo CD has no
+ * health for an Application (the reason the sync waves
+ * needed it); with it, a child reports its own health.
  */
 import { test } from '@japa/runner'
 import { execFile } from 'node:child_process'
@@ -15,7 +16,10 @@ import { toolPath } from '../../scripts/lib/toolchain.ts'
 
 const run = promisify(execFile)
 
-/** argocd-cm as gitops/bootstrap/argocd renders it (the pinned kustomize over the vendored manifest). */
+/**
+ * argocd-cm as gitops/bootstrap/argocd renders it
+ * (the pinned kustomize over the vendored manifest).
+ */
 async function renderedArgocdCm(): Promise<Record<string, unknown>> {
   const { stdout } = await run(toolPath('kustomize'), ['build', 'gitops/bootstrap/argocd'], {
     maxBuffer: 64 * 1024 * 1024,
@@ -27,7 +31,10 @@ async function renderedArgocdCm(): Promise<Record<string, unknown>> {
   return cm
 }
 
-/** STATUS and MESSAGE as Argo CD assesses `app` with the given argocd-cm (or its "not configured" line). */
+/**
+ * STATUS and MESSAGE as Argo CD assesses `app` with
+ * the given argocd-cm (or its "not configured" line).
+ */
 async function health(
   dir: string,
   cm: Record<string, unknown>,

@@ -38,7 +38,9 @@ function kubeConfig(state: LocalState): KubeConfig {
   return kc
 }
 
-/** Polls `check` (≤ 500 ms apart) until it returns a value or the deadline passes; no fixed sleeps. */
+/**
+ * Polls `check` (≤ 500 ms apart) until it returns a value or the deadline passes; no fixed sleeps.
+ */
 async function within<T>(
   ms: number,
   what: string,
@@ -67,7 +69,8 @@ async function backendDeployment(state: LocalState): Promise<V1Deployment> {
     .listNamespacedDeployment({ namespace: 'tenant-backend' })
   if (list.items.length !== 1)
     throw new Error(
-      `expected one Deployment in tenant-backend, found ${list.items.map((d) => d.metadata?.name).join(', ') || 'none'}`
+      'expected one Deployment in tenant-backend, ' +
+        `found ${list.items.map((d) => d.metadata?.name).join(', ') || 'none'}`
     )
   return list.items[0]
 }
@@ -159,7 +162,8 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     assert.equal(r.status, 0, r.stderr)
     assert.include(r.stdout, 'scaled')
     const scaledAt = Date.now()
-    // generation +1 for our scale to 1, +1 for Argo CD's revert to 2: proves the drift happened and was healed
+    // generation +1 for our scale to 1, +1 for Argo CD's
+    // revert to 2: proves the drift happened and was healed
     const healed = await within(60_000, 'Argo CD self-heal back to 2 replicas', async () => {
       const d = await backendDeployment(state!)
       return d.spec?.replicas === 2 && d.metadata!.generation! >= generation + 2 ? d : undefined

@@ -48,7 +48,9 @@ test.group('supervisor', (group) => {
     // the parent ignores TERM and has a child of its own (same process group) that ignores it too
     const script = [
       "process.on('SIGTERM', () => {})",
-      "const c = require('node:child_process').spawn(process.execPath, ['-e', 'process.on(\"SIGTERM\", () => {}); console.log(\"child ready\"); setInterval(() => {}, 1000)'], { stdio: 'inherit' })",
+      "const c = require('node:child_process').spawn(process.execPath, " +
+        '[\'-e\', \'process.on("SIGTERM", () => {}); console.log("child ' +
+        "ready\"); setInterval(() => {}, 1000)'], { stdio: 'inherit' })",
       "console.log('grandchild pid ' + c.pid)",
       'setInterval(() => {}, 1000)',
     ].join(';')
@@ -90,7 +92,8 @@ test.group('supervisor', (group) => {
       cmd: node,
       args: [
         '-e',
-        `setTimeout(() => require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1'), 300)`,
+        `setTimeout(() => require('node:http').createServer((q, ` +
+          `s) => s.end('ok')).listen(${port}, '127.0.0.1'), 300)`,
       ],
       log,
     })

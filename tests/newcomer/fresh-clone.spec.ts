@@ -103,7 +103,8 @@ test.group('a newcomer on a fresh machine', () => {
       `expected the backend and repo tallies, got: ${tallies.join(' | ')}`
     )
     for (const t of tallies) assert.notMatch(t, /failed/)
-    // the workflow lint ran with the shellcheck the project fetched into the empty cache, from its own package lists
+    // the workflow lint ran with the shellcheck the project
+    // fetched into the empty cache, from its own package lists
     const [pinDir] = readdirSync(toolchain)
     assert.isTrue(
       existsSync(join(toolchain, pinDir, 'bin', 'shellcheck')),

@@ -1,8 +1,8 @@
 /*
- * gitops/bootstrap/argocd: the vendored install manifest is byte for byte the pinned Argo CD module's
- * manifests/install.yaml (so a pin bump cannot forget it), the Application health customization is
- * valid Lua that reports a child Application's own health, and the kustomization renders with the
- * pinned kustomize into objects the Kubernetes OpenAPI and Argo CD accept.
+ * gitops/bootstrap/argocd: the vendored install manifest is byte for byte the pinned Argo CD
+ * module's manifests/install.yaml (so a pin bump cannot forget it), the Application health
+ * customization is valid Lua that reports a child Application's own health, and the kustomization
+ * renders with the pinned kustomize into objects the Kubernetes OpenAPI and Argo CD accept.
  */
 import { test } from '@japa/runner'
 import { execFile } from 'node:child_process'
@@ -26,23 +26,35 @@ const run = promisify(execFile)
 const dir = 'gitops/bootstrap/argocd'
 const healthKey = 'resource.customizations.health.argoproj.io_Application'
 
-/** Why the committed bytes are not the vendored form of the module's install.yaml ('' when they are). */
+/**
+ * Why the committed bytes are not the vendored form
+ * of the module's install.yaml ('' when they are).
+ */
 function vendoredProblems(committed: Buffer, version: string, upstream: string): string {
   const expected = Buffer.from(vendoredInstall(version, upstream))
   if (committed.equals(expected)) return ''
   const marker = Buffer.from(`${upstreamMarker(version)}\n`)
   const at = committed.indexOf(marker)
   if (at < 0)
-    return `${vendoredInstallPath} has no "${upstreamMarker(version)}" line: it is not the vendored ${version} (run node scripts/vendor-argocd-install.ts)`
+    return (
+      `${vendoredInstallPath} has no "${upstreamMarker(version)}" line: it is ` +
+      `not the vendored ${version} (run node scripts/vendor-argocd-install.ts)`
+    )
   const body = committed.subarray(at + marker.length)
   const want = Buffer.from(upstream)
   if (!body.equals(want)) {
     let i = 0
     while (i < Math.min(body.length, want.length) && body[i] === want[i]) i++
     const line = body.subarray(0, i).toString().split('\n').length
-    return `${vendoredInstallPath} differs from the module's manifests/install.yaml at line ${line} of the upstream part (run node scripts/vendor-argocd-install.ts)`
+    return (
+      `${vendoredInstallPath} differs from the module's manifests/install.yaml at ` +
+      `line ${line} of the upstream part (run node scripts/vendor-argocd-install.ts)`
+    )
   }
-  return `${vendoredInstallPath}: the header differs from what scripts/vendor-argocd-install.ts writes (run it)`
+  return (
+    `${vendoredInstallPath}: the header differs from what ` +
+    'scripts/vendor-argocd-install.ts writes (run it)'
+  )
 }
 
 const healthScript = () =>

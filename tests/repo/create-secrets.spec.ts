@@ -73,15 +73,18 @@ test.group('create-secrets', () => {
     const good = (n: number) => `${n}-abcdefghijklmnopqrstuvwxyz0123456789`
     const cases: Array<[string, RegExp]> = [
       [
-        `DB_PASSWORD=${'b'.repeat(20)}\nREDIS_PASSWORD=${good(1)}\nJWT_SECRET=${good(2)}\nAPP_KEY=${good(3)}`,
+        `DB_PASSWORD=${'b'.repeat(20)}\nREDIS_PASSWORD=${good(1)}\n` +
+          `JWT_SECRET=${good(2)}\nAPP_KEY=${good(3)}`,
         /"DB_PASSWORD": it has only 1 distinct characters/,
       ],
       [
-        `DB_PASSWORD=${good(0)}\nREDIS_PASSWORD=${good(1)}\nJWT_SECRET=change-me-to-a-secret-of-32-characters-or-more\nAPP_KEY=${good(3)}`,
+        `DB_PASSWORD=${good(0)}\nREDIS_PASSWORD=${good(1)}\n` +
+          `JWT_SECRET=change-me-to-a-secret-of-32-characters-or-more\nAPP_KEY=${good(3)}`,
         /"JWT_SECRET": it is an example value committed in the repository/,
       ],
       [
-        `DB_PASSWORD=${good(0)}\nREDIS_PASSWORD=${good(1)}\nJWT_SECRET=${good(2)}\nAPP_KEY=${good(2)}`,
+        `DB_PASSWORD=${good(0)}\nREDIS_PASSWORD=${good(1)}\n` +
+          `JWT_SECRET=${good(2)}\nAPP_KEY=${good(2)}`,
         /"APP_KEY" and "JWT_SECRET": they must differ/,
       ],
     ]

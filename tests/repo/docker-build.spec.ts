@@ -1,10 +1,10 @@
 /*
  * No Docker engine runs here, so this performs the image's production build without one: the
  * Dockerfile's own build-stage and prod-deps commands (read from the Dockerfile) in temp dirs, the
- * runtime layout (/app/node_modules + /app/backend = build output, node in /usr/local/bin) in a tree
- * of its own that the image's user can read wherever the checkout lives (even in a directory only
- * its owner can enter), the chart's migration init command, then the image's CMD — and GET /health
- * must answer. Real PostgreSQL and Redis on 127.0.0.1.
+ * runtime layout (/app/node_modules + /app/backend = build output, node in /usr/local/bin) in a
+ * tree of its own that the image's user can read wherever the checkout lives (even in a directory
+ * only its owner can enter), the chart's migration init command, then the image's CMD — and GET
+ * /health must answer. Real PostgreSQL and Redis on 127.0.0.1.
  */
 import { test } from '@japa/runner'
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
@@ -46,7 +46,10 @@ const PORT = 38000
 /** The directory in a temp tree that stands for the image's path under /app. */
 const inTree = (tree: string, imagePath: string) => join(tree, relative('/app', imagePath))
 
-/** Where the node:*-slim image keeps node, and its PATH (the host's node and the checkout are not in the image). */
+/**
+ * Where the node:*-slim image keeps node, and its PATH (the
+ * host's node and the checkout are not in the image).
+ */
 const IMAGE_NODE = '/usr/local/bin/node'
 const IMAGE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
 
@@ -55,7 +58,8 @@ function assertReachableByOthers(dir: string): void {
   for (let d = resolve(dir); d !== dirname(d); d = dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0)
       throw new Error(
-        `${d} is not traversable by other users; set TMPDIR to a directory they can reach (the image's user must read its files)`
+        `${d} is not traversable by other users; set TMPDIR to a ` +
+          `directory they can reach (the image's user must read its files)`
       )
   }
 }
@@ -91,7 +95,10 @@ async function sh(
   }
 }
 
-/** Files of the build context the Dockerfile copies: the manifests and backend/ (working tree, as `docker build .` sees it). */
+/**
+ * Files of the build context the Dockerfile copies: the manifests
+ * and backend/ (working tree, as `docker build .` sees it).
+ */
 function copyContext(to: string, backend: boolean) {
   const files = execFileSync(
     'git',
@@ -225,7 +232,8 @@ test.group('Dockerfile', () => {
     const node = join(imageRoot, IMAGE_NODE)
     mkdirSync(dirname(node), { recursive: true })
     try {
-      linkSync(process.execPath, node) // the same Node 24 the image pins, without copying 130 MB (its mode stays 755)
+      // the same Node 24 the image pins, without copying 130 MB (its mode stays 755)
+      linkSync(process.execPath, node)
     } catch {
       copyFileSync(process.execPath, node)
     }

@@ -69,7 +69,8 @@ test.group('gitops validators catch broken trees', () => {
     assert.match(problems[0].file, /^gitops\/apps\/values\.yaml/)
     assert.include(
       problems[0].message,
-      'namespace "default" is not allowed by AppProject tenant-apps (gitops/projects/tenant-apps.yaml)'
+      'namespace "default" is not allowed by AppProject ' +
+        'tenant-apps (gitops/projects/tenant-apps.yaml)'
     )
   })
 
@@ -117,7 +118,8 @@ test.group('gitops validators catch broken trees', () => {
     )
     assert.include(
       problems[0].message,
-      'app postgresql: chart oci://registry-1.docker.io/bitnamicharts/postgresql version "18.x" is not pinned'
+      'app postgresql: chart oci://registry-1.docker.io/bitnamicharts/postgresql ' +
+        'version "18.x" is not pinned'
     )
     // and the chart's schema refuses to render it at all
     await assert.rejects(() => renderApps(dir, 'kind'), /version/)

@@ -37,7 +37,9 @@ import { readPins } from '../../scripts/lib/toolchain.ts'
 const root = process.cwd()
 const read = (f: string) => readFileSync(f, 'utf8')
 
-/** What the roadmap asks each profile to run (not read from values.yaml: that is what is tested). */
+/**
+ * What the roadmap asks each profile to run (not read from values.yaml: that is what is tested).
+ */
 const expectedApps = {
   kind: ['backend', 'ingress-nginx', 'podinfo', 'postgresql', 'redis'],
   local: ['backend', 'hello'],
@@ -142,7 +144,8 @@ test.group('gitops · app-of-apps', () => {
       assert.equal(backend.spec.source.repoURL, 'git://10.0.0.1/agent-ready-k8s.git')
       assert.equal(backend.spec.source.targetRevision, 'main')
       assert.deepEqual(backend.spec.source.helm.valueFiles, [`values-${profile}.yaml`])
-      // podinfo: the remote chart plus tenant-demo's plain manifests from this repository, same source setting
+      // podinfo: the remote chart plus tenant-demo's plain
+      // manifests from this repository, same source setting
       const podinfo = docs.find((d) => d.object.metadata.name === 'podinfo')?.object
       if (podinfo) {
         assert.deepEqual(
@@ -251,7 +254,8 @@ test.group('gitops · projects and pins', () => {
         .map((a) => a.chart.repoURL)
         .sort()
     for (const url of [committedSourceURL(root), ...sourceSettingForms]) {
-      // the committed files carry the placeholder, never a URL: root-app.yaml is the one source setting
+      // the committed files carry the placeholder, never
+      // a URL: root-app.yaml is the one source setting
       for (const name of ['platform', 'tenant-apps'])
         assert.include(read(loadProjects(root, url).get(name)!.file), SOURCE_REPO_PLACEHOLDER, name)
       const projects = loadProjects(root, url)

@@ -200,7 +200,8 @@ test.group('helm/backend', (group) => {
       'helm/backend/README.md is stale: run npm run chart-readme'
     )
     assert.deepEqual(undescribedValues(rendered), [])
-    // …and both checks notice: a new knob without a `# --` comment changes the README and has no description.
+    // …and both checks notice: a new knob without a `# --`
+    // comment changes the README and has no description.
     const copy = mkdtempSync(join(tmpdir(), 'chart-readme-'))
     try {
       cpSync('helm/backend', copy, { recursive: true })

@@ -81,7 +81,8 @@ test.group('images pinned by digest', () => {
     const digest = `sha256:${'0'.repeat(64)}`
     const cases: [string, RegExp][] = [
       [
-        'ARG NODE_IMAGE=node:24.9.0-bookworm-slim\nFROM ${NODE_IMAGE} AS deps\nFROM deps AS build\n',
+        'ARG NODE_IMAGE=node:24.9.0-bookworm-slim\nFROM ' +
+          '${NODE_IMAGE} AS deps\nFROM deps AS build\n',
         /FROM of stage deps: image node:24\.9\.0-bookworm-slim is not pinned/,
       ],
       [

@@ -1,7 +1,8 @@
 /*
- * scripts/promote-image.ts, the step of backend-ci that records the signed image in the kind values:
- * the real helm renders the promoted file into repository:tag@digest, the file keeps its comments and
- * other keys, a second run changes nothing, and bad input is refused without touching the file.
+ * scripts/promote-image.ts, the step of backend-ci that records the signed image in the kind
+ * values: the real helm renders the promoted file into repository:tag@digest, the file keeps its
+ * comments and other keys, a second run changes nothing,
+ * and bad input is refused without touching the file.
  */
 import { test } from '@japa/runner'
 import { execFile } from 'node:child_process'

@@ -141,7 +141,10 @@ const WRITE_ON_PULL_REQUEST = [
   '',
 ].join('\n')
 
-/** What is wrong with the way a job installs packages: only `npm ci` of scripts/signing with --ignore-scripts is fine. */
+/**
+ * What is wrong with the way a job installs packages: only
+ * `npm ci` of scripts/signing with --ignore-scripts is fine.
+ */
 function signJobInstallProblems(job: Job): string[] {
   const problems: string[] = []
   let signingInstalled = false
@@ -261,7 +264,8 @@ test.group('GitHub Actions workflows', () => {
       'actions/checkout@v5.0.0: not pinned to a full 40-hex commit SHA',
       'actions/setup-node@main: not pinned to a full 40-hex commit SHA',
       'docker/login-action@74a5d14: not pinned to a full 40-hex commit SHA',
-      'actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f: no "# vX.Y.Z" comment naming the release of that commit',
+      'actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f: ' +
+        'no "# vX.Y.Z" comment naming the release of that commit',
       'docker://alpine:3.22: docker action not pinned by digest',
     ])
   })
@@ -288,7 +292,8 @@ test.group('GitHub Actions workflows', () => {
         }
       }
     }
-    // kind: a pinned release, and the node image from the one kind config (by digest, Kubernetes 1.34)
+    // kind: a pinned release, and the node image from
+    // the one kind config (by digest, Kubernetes 1.34)
     const conformance = await load(join(WORKFLOWS, 'conformance.yml'))
     assert.match(conformance.env!.KIND_VERSION, /^v\d+\.\d+\.\d+$/)
     const kindStep = conformance.jobs.kind.steps!.find((s) =>
@@ -400,7 +405,8 @@ test.group('GitHub Actions workflows', () => {
     assert.deepEqual(
       lock.packages[''].dependencies,
       manifest.dependencies,
-      `${SIGNING_PACKAGE}/package-lock.json is stale: npm install --package-lock-only --prefix ${SIGNING_PACKAGE}`
+      `${SIGNING_PACKAGE}/package-lock.json is stale: npm ` +
+        `install --package-lock-only --prefix ${SIGNING_PACKAGE}`
     )
   })
 

@@ -252,7 +252,8 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     assert.equal(lookAlike.code, 1)
     assert.include(
       lookAlike.stderr,
-      `error [IDENTITY_MISMATCH]: ${ref(state.images.evil)} has no acceptable signature: identity mismatch: signed by ${MAIN}-evil`
+      `error [IDENTITY_MISMATCH]: ${ref(state.images.evil)} has no ` +
+        `acceptable signature: identity mismatch: signed by ${MAIN}-evil`
     )
 
     // A pattern must match the whole identity: main matches, main-evil does not.
@@ -300,7 +301,8 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     assert.include(garbage.stderr, 'error [INVALID_SIGNATURE]: ')
     assert.include(garbage.stderr, 'bundle does not verify')
 
-    // Same identity, but certificate and log entry come from stand-ins the trusted root does not name.
+    // Same identity, but certificate and log entry come
+    // from stand-ins the trusted root does not name.
     const rogue = await sign(state.images.rogue, mainToken(), state.rogue)
     assert.equal(rogue.code, 0, rogue.stderr)
     const untrusted = await verifyAsMain(ref(state.images.rogue))
@@ -328,7 +330,8 @@ test.group('supply chain · sign-image / verify-image round trip', (group) => {
     assert.equal(signed.code, 1)
     assert.include(
       signed.stderr,
-      `error [IMAGE_NOT_FOUND]: image not found: ${state.registry.host}/${IMAGE_REPO} has no manifest ${missing}`
+      'error [IMAGE_NOT_FOUND]: image not ' +
+        `found: ${state.registry.host}/${IMAGE_REPO} has no manifest ${missing}`
     )
     const verified = await verifyAsMain(ref(missing))
     assert.equal(verified.code, 1)

@@ -24,10 +24,16 @@ export type IssuedToken = {
 }
 
 const ALGORITHM = 'HS256'
-/** Who issues the tokens and for whom: a token minted for something else with the same key is refused. */
+/**
+ * Who issues the tokens and for whom: a token minted
+ * for something else with the same key is refused.
+ */
 export const TOKEN_ISSUER = 'agent-ready-k8s/backend'
 export const TOKEN_AUDIENCE = 'agent-ready-k8s/api'
-/** `sub` is the user id as a canonical decimal string: no sign, exponent, fraction, spaces or leading zeros. */
+/**
+ * `sub` is the user id as a canonical decimal string: no
+ * sign, exponent, fraction, spaces or leading zeros.
+ */
 const CANONICAL_ID = /^[1-9][0-9]{0,9}$/
 const MAX_DB_ID = 2_147_483_647
 

@@ -91,7 +91,9 @@ export function openApiDocument(version: string) {
       title: 'Backend API',
       version,
       description:
-        'Guest sign-in, organizations, members and projects. Every error body is `{"errors":[{message, field?, rule?}]}`. Anything outside your organization answers 404.',
+        'Guest sign-in, organizations, members and projects. Every ' +
+        'error body is `{"errors":[{message, field?, rule?}]}`. ' +
+        'Anything outside your organization answers 404.',
     },
     servers: [{ url: '/' }],
     tags: [{ name: 'system' }, { name: 'auth' }, { name: 'organizations' }, { name: 'projects' }],

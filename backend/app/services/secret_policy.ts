@@ -23,16 +23,24 @@ const PLACEHOLDER = /change-?me|replace-?me|your[-_]?secret/i
 /** A random 32-character secret has ~30 distinct characters; fewer than 10 is a typed pattern. */
 export const MIN_DISTINCT_CHARACTERS = 10
 
-export const GENERATE_HINT = `generate one with: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`
+export const GENERATE_HINT =
+  'generate one with: node -e ' +
+  `"console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`
 
 /** Why `value` is unfit as the production secret `name`, or undefined when it is fine. */
 export function secretProblem(name: string, value: string): string | undefined {
   if (COMMITTED_EXAMPLE_SECRETS.includes(value) || PLACEHOLDER.test(value)) {
-    return `Invalid environment variable "${name}": it is an example value committed in the repository, so anyone could use it; ${GENERATE_HINT}`
+    return (
+      `Invalid environment variable "${name}": it is an example value ` +
+      `committed in the repository, so anyone could use it; ${GENERATE_HINT}`
+    )
   }
   const distinct = new Set(value).size
   if (distinct < MIN_DISTINCT_CHARACTERS) {
-    return `Invalid environment variable "${name}": it has only ${distinct} distinct characters (at least ${MIN_DISTINCT_CHARACTERS} required), so it is guessable; ${GENERATE_HINT}`
+    return (
+      `Invalid environment variable "${name}": it has only ${distinct} distinct characters ` +
+      `(at least ${MIN_DISTINCT_CHARACTERS} required), so it is guessable; ${GENERATE_HINT}`
+    )
   }
   return undefined
 }
@@ -50,7 +58,8 @@ export function productionSecretProblems(secrets: {
     .filter((problem): problem is string => problem !== undefined)
   if (secrets.APP_KEY === secrets.JWT_SECRET) {
     problems.push(
-      `Invalid environment variables "APP_KEY" and "JWT_SECRET": they must differ (one leaking must not expose the other); ${GENERATE_HINT}`
+      'Invalid environment variables "APP_KEY" and "JWT_SECRET": they must ' +
+        `differ (one leaking must not expose the other); ${GENERATE_HINT}`
     )
   }
   return problems

@@ -31,7 +31,8 @@ export function parseTrustedProxies(name: string, value: string | undefined): Tr
     const maxBits = family === 6 ? 128 : 32
     if (family === 0 || rest.length > 0 || !/^\d+$/.test(String(bits)) || bits > maxBits) {
       throw new Error(
-        `Invalid environment variable "${name}": "${entry}" is not an IP address or CIDR (expected e.g. 10.244.0.0/16,fd00::/8)`
+        `Invalid environment variable "${name}": "${entry}" is not an ` +
+          'IP address or CIDR (expected e.g. 10.244.0.0/16,fd00::/8)'
       )
     }
     const type = family === 6 ? 'ipv6' : 'ipv4'

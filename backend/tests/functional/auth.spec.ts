@@ -12,7 +12,10 @@ function base64url(value: object) {
   return Buffer.from(JSON.stringify(value)).toString('base64url')
 }
 
-/** A token as the API would issue it (iss/aud included), unless `claims` override or drop them (undefined). */
+/**
+ * A token as the API would issue it (iss/aud included),
+ * unless `claims` override or drop them (undefined).
+ */
 async function signed(claims: Record<string, unknown>, key = secret(), alg = 'HS256') {
   const all = Object.fromEntries(
     Object.entries({ iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, ...claims }).filter(
@@ -180,7 +183,9 @@ test.group('auth · me and token verification', (group) => {
   test('a token with alg "none" is rejected', async ({ client }) => {
     const { user } = await signIn(client)
     const now = Math.floor(Date.now() / 1000)
-    const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: String(user.id), org_id: null, iat: now, exp: now + 3600 })}.`
+    const header = base64url({ alg: 'none', typ: 'JWT' })
+    const payload = base64url({ sub: String(user.id), org_id: null, iat: now, exp: now + 3600 })
+    const token = `${header}.${payload}.`
     const response = await client.get('/v1/auth/me').header('authorization', `Bearer ${token}`)
     response.assertStatus(401)
   })

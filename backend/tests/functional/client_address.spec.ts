@@ -12,7 +12,10 @@ import app from '@adonisjs/core/services/app'
 import { RequestFactory } from '@adonisjs/core/factories/http'
 import { baseUrl, unique } from '#tests/lib/api'
 
-/** Adonis' real request.ip() with the app's http config, for a peer the loopback-only tests cannot be. */
+/**
+ * Adonis' real request.ip() with the app's http config,
+ * for a peer the loopback-only tests cannot be.
+ */
 function clientIp(peer: string, forwardedFor?: string) {
   const socket = new Socket()
   Object.defineProperty(socket, 'remoteAddress', { value: peer })
@@ -24,7 +27,10 @@ function clientIp(peer: string, forwardedFor?: string) {
     .ip()
 }
 
-/** POST /v1/auth/guest-signin over a connection from `localAddress` (any 127/8 address is this machine). */
+/**
+ * POST /v1/auth/guest-signin over a connection from
+ * `localAddress` (any 127/8 address is this machine).
+ */
 function signInFrom(localAddress: string, forwardedFor: string) {
   const body = JSON.stringify({ username: unique('peer') })
   return new Promise<number>((resolve, reject) => {
@@ -68,7 +74,8 @@ test.group('client address · trusted proxies', () => {
     // ingress-nginx in the pod network forwarding two different clients
     assert.equal(clientIp('10.244.1.5', '198.51.100.7'), '198.51.100.7')
     assert.equal(clientIp('10.244.1.5', '198.51.100.8'), '198.51.100.8')
-    // a client-supplied hop in front of the real one is not believed: the proxy appended the real address
+    // a client-supplied hop in front of the real one is
+    // not believed: the proxy appended the real address
     assert.equal(clientIp('10.244.1.5', '203.0.113.66, 198.51.100.7'), '198.51.100.7')
     // IPv4 on a dual-stack socket
     assert.equal(clientIp('::ffff:10.244.1.5', '198.51.100.9'), '198.51.100.9')

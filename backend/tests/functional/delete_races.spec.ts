@@ -15,7 +15,10 @@ import { signIn, signInWithOrganization, unique } from '#tests/lib/api'
 
 const BLOCKED_WITHIN_MS = 10_000
 
-/** Resolves once another session of this database waits for a lock (the request blocked on the delete). */
+/**
+ * Resolves once another session of this database waits
+ * for a lock (the request blocked on the delete).
+ */
 async function untilABackendWaitsForALock() {
   const deadline = Date.now() + BLOCKED_WITHIN_MS
   while (Date.now() < deadline) {
@@ -28,7 +31,10 @@ async function untilABackendWaitsForALock() {
   throw new Error(`no request blocked on the organization's delete within ${BLOCKED_WITHIN_MS} ms`)
 }
 
-/** Deletes the organization in a transaction, lets `write` start and block on it, commits, returns the write's answer. */
+/**
+ * Deletes the organization in a transaction, lets `write`
+ * start and block on it, commits, returns the write's answer.
+ */
 async function raceDelete(organizationId: number, write: () => Promise<ApiResponse>) {
   const trx = await db.transaction()
   try {

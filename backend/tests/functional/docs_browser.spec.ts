@@ -15,7 +15,9 @@ import { baseUrl, signIn } from '#tests/lib/api'
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const reportsDir = fileURLToPath(new URL('../../../reports/docs/', import.meta.url))
 
-/** A clean, quiet, offline-friendly browser: no sandbox (root in CI), no GPU, no background traffic. */
+/**
+ * A clean, quiet, offline-friendly browser: no sandbox (root in CI), no GPU, no background traffic.
+ */
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -86,7 +88,8 @@ test.group('/docs in a browser', () => {
     }
   })
     .timeout(120_000)
-    // CI installs chromium (.ci/system-packages.sh) and must run this; elsewhere say why it is skipped.
+    // CI installs chromium (.ci/system-packages.sh) and
+    // must run this; elsewhere say why it is skipped.
     .skip(
       !existsSync(CHROMIUM) && !process.env.CI,
       `${CHROMIUM} is missing: install the Debian package "chromium" (bash .ci/system-packages.sh)`

@@ -9,10 +9,8 @@ let counter = 0
 /** A name no other test (or earlier run) uses. */
 export function unique(prefix: string) {
   counter += 1
-  return `${prefix}_${process.pid.toString(36)}${counter}${Date.now().toString(36).slice(-3)}`.slice(
-    0,
-    32
-  )
+  const stamp = `${process.pid.toString(36)}${counter}${Date.now().toString(36).slice(-3)}`
+  return `${prefix}_${stamp}`.slice(0, 32)
 }
 
 /**

@@ -13,7 +13,9 @@ import type { Problem } from './checks.ts'
 import type { Doc } from './helm.ts'
 import { pinnedModuleDir, strictSchema } from './pinned-module.ts'
 
-/** Directory of github.com/argoproj/argo-cd/v3 at the pinned version (downloaded once if needed). */
+/**
+ * Directory of github.com/argoproj/argo-cd/v3 at the pinned version (downloaded once if needed).
+ */
 function argocdModuleDir(): Promise<string> {
   return pinnedModuleDir('github.com/argoproj/argo-cd/v3', readPins().tools.argocd.version)
 }
@@ -38,7 +40,9 @@ async function crdValidators(): Promise<Map<string, ValidateFunction>> {
   return validators
 }
 
-/** Argo CD objects validated strictly against the pinned release's CRDs. Other kinds are ignored. */
+/**
+ * Argo CD objects validated strictly against the pinned release's CRDs. Other kinds are ignored.
+ */
 export async function crdProblems(docs: Doc[]): Promise<Problem[]> {
   const map = await crdValidators()
   const problems: Problem[] = []
@@ -48,12 +52,15 @@ export async function crdProblems(docs: Doc[]): Promise<Problem[]> {
     if (!(validate as (data: unknown) => boolean)(object)) {
       const errors = (validate.errors ?? []).map((e) =>
         e.keyword === 'additionalProperties'
-          ? `${e.instancePath || '/'} has unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`
+          ? `${e.instancePath || '/'} has unknown field ` +
+            `"${(e.params as { additionalProperty: string }).additionalProperty}"`
           : `${e.instancePath} ${e.message}`
       )
       problems.push({
         file,
-        message: `${object.kind} ${object.metadata?.name}: ${[...new Set(errors)].join('; ')} (Argo CD ${readPins().tools.argocd.version} CRD)`,
+        message:
+          `${object.kind} ${object.metadata?.name}: ${[...new Set(errors)].join('; ')} ` +
+          `(Argo CD ${readPins().tools.argocd.version} CRD)`,
       })
     }
   }

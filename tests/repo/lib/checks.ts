@@ -25,7 +25,9 @@ export function walk(root: string, dir: string): string[] {
   return out.sort()
 }
 
-/** Kubernetes/Argo CD objects of the plain YAML files under gitops/ (not Helm templates or values). */
+/**
+ * Kubernetes/Argo CD objects of the plain YAML files under gitops/ (not Helm templates or values).
+ */
 export function gitopsManifests(root: string): Doc[] {
   return walk(root, 'gitops')
     .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('gitops/apps/'))
@@ -64,7 +66,8 @@ export async function schemaProblems(docs: Doc[]): Promise<Problem[]> {
       problems.push({ file, message: `${name}: a document without apiVersion/kind` })
       continue
     }
-    if (notKubernetesApi.has(`${apiVersion}/${kind}`)) continue // checked by kustomizationProblems / kindConfigProblems
+    // checked by kustomizationProblems / kindConfigProblems
+    if (notKubernetesApi.has(`${apiVersion}/${kind}`)) continue
     const Model = await modelClass(apiVersion, kind)
     if (!Model) {
       problems.push({
@@ -214,7 +217,9 @@ export function projectProblems(
       if (!project) {
         problems.push({
           file,
-          message: `Application ${name}: project "${app.spec?.project}" is not defined in gitops/projects/`,
+          message:
+            `Application ${name}: project "${app.spec?.project}" ` +
+            'is not defined in gitops/projects/',
         })
         continue
       }
@@ -222,7 +227,9 @@ export function projectProblems(
       if (!destinationPermitted(project.object, server, namespace)) {
         problems.push({
           file,
-          message: `Application ${name}: destination ${server} namespace "${namespace}" is not allowed by AppProject ${project.object.metadata.name} (${project.file})`,
+          message:
+            `Application ${name}: destination ${server} namespace "${namespace}" is not ` +
+            `allowed by AppProject ${project.object.metadata.name} (${project.file})`,
         })
       }
       const sources = [app.spec.source, ...(app.spec.sources ?? [])].filter(Boolean)
@@ -235,7 +242,9 @@ export function projectProblems(
         if (!sourcePermitted(project.object, checked)) {
           problems.push({
             file,
-            message: `Application ${name}: source ${checked} is not in sourceRepos of AppProject ${project.object.metadata.name} (${project.file})`,
+            message:
+              `Application ${name}: source ${checked} is not in sourceRepos of ` +
+              `AppProject ${project.object.metadata.name} (${project.file})`,
           })
         }
       }
@@ -279,7 +288,9 @@ export function clusterScopeProblems(
     )
     .map(({ file, object }) => ({
       file,
-      message: `${object.kind} ${object.metadata?.name} is cluster-scoped, which AppProject ${projectName} (${project.file}) does not allow`,
+      message:
+        `${object.kind} ${object.metadata?.name} is cluster-scoped, ` +
+        `which AppProject ${projectName} (${project.file}) does not allow`,
     }))
 }
 
@@ -297,7 +308,9 @@ export function chartPinProblems(root: string): Problem[] {
     if (!exactVersion.test(String(app.chart.version ?? ''))) {
       problems.push({
         file,
-        message: `app ${name}: chart ${app.chart.repoURL} version "${app.chart.version ?? ''}" is not pinned to an exact version`,
+        message:
+          `app ${name}: chart ${app.chart.repoURL} version ` +
+          `"${app.chart.version ?? ''}" is not pinned to an exact version`,
       })
     }
   }
@@ -320,7 +333,9 @@ export function applicationPinProblems(applications: Doc[]): Problem[] {
         .filter((source) => !exactVersion.test(String(source.targetRevision ?? '')))
         .map((source) => ({
           file,
-          message: `Application ${object.metadata.name}: chart revision "${source.targetRevision ?? ''}" is not pinned`,
+          message:
+            `Application ${object.metadata.name}: chart revision ` +
+            `"${source.targetRevision ?? ''}" is not pinned`,
         }))
     )
 }
@@ -380,7 +395,8 @@ export function undocumentedKnobs(text: string): string[] {
     const indent = m[1].length
     while (stack.length && stack[stack.length - 1].indent >= indent) stack.pop()
     let j = i - 1
-    while (j >= 0 && /^\s*#(?! --)/.test(lines[j])) j-- // plain comments between the doc and the key
+    // plain comments between the doc and the key
+    while (j >= 0 && /^\s*#(?! --)/.test(lines[j])) j--
     const doc = j >= 0 && /^\s*# --/.test(lines[j])
     const path = [...stack.map((s) => s.key), m[2]].join('.')
     const value = m[4].replace(/\s+#.*$/, '')
@@ -400,7 +416,9 @@ export { relative }
 
 const digestPinned = (image: string) => /^[^@\s]+:[\w][\w.-]*@sha256:[a-f0-9]{64}$/.test(image)
 
-/** Image references without tag@sha256. `exempt` names repositories built here (no registry digest). */
+/**
+ * Image references without tag@sha256. `exempt` names repositories built here (no registry digest).
+ */
 export function digestProblems(
   refs: { file: string; where: string; image: string }[],
   exempt: string[] = []
@@ -419,7 +437,10 @@ export function digestProblems(
     }))
 }
 
-/** The images a Dockerfile pulls: every FROM that is not an earlier stage, and a `# syntax=` frontend. */
+/**
+ * The images a Dockerfile pulls: every FROM that is
+ * not an earlier stage, and a `# syntax=` frontend.
+ */
 export function dockerfileImages(
   file: string,
   text: string

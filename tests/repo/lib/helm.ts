@@ -22,7 +22,8 @@ export async function helm(cwd: string, args: string[]): Promise<string> {
     const err = e as Error & { stderr?: string; stdout?: string }
     // lint reports on stdout, other commands on stderr: keep both
     throw new Error(
-      `helm ${args.join(' ')} failed: ${[err.stdout, err.stderr].filter(Boolean).join('\n').trim() || err.message}`
+      `helm ${args.join(' ')} ` +
+        `failed: ${[err.stdout, err.stderr].filter(Boolean).join('\n').trim() || err.message}`
     )
   }
 }
@@ -38,7 +39,10 @@ export function docsOf(text: string, file: string): Doc[] {
     .map((object) => ({ file, object }))
 }
 
-/** `helm template` of a chart folder (relative to root) with extra args; documents are tagged "<chart> (<label>)". */
+/**
+ * `helm template` of a chart folder (relative to root) with
+ * extra args; documents are tagged "<chart> (<label>)".
+ */
 export async function template(
   root: string,
   chart: string,

@@ -1,8 +1,9 @@
 /*
  * Strict Kubernetes validation from the OpenAPI v3 documents of the pinned Kubernetes release
- * (api/openapi-spec/v3 of k8s.io/kubernetes, via the Go module proxy / module cache — the module the
- * toolchain builds the local control plane from). Like `kubeconform -strict`, unknown fields are
- * errors: the API server would drop them silently (or, with field validation, refuse the object).
+ * (api/openapi-spec/v3 of k8s.io/kubernetes, via the Go module proxy / module cache — the module
+ * the toolchain builds the local control plane from). Like `kubeconform -strict`, unknown fields
+ * are errors: the API server would drop them silently
+ * (or, with field validation, refuse the object).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -48,7 +49,10 @@ async function validatorFor(
   return validate
 }
 
-/** Kubernetes objects (not Argo CD's or other CRDs') validated strictly; an unknown kind is a problem too. */
+/**
+ * Kubernetes objects (not Argo CD's or other CRDs')
+ * validated strictly; an unknown kind is a problem too.
+ */
 export async function kubeStrictProblems(docs: Doc[]): Promise<Problem[]> {
   const problems: Problem[] = []
   for (const { file, object } of docs) {
@@ -63,19 +67,24 @@ export async function kubeStrictProblems(docs: Doc[]): Promise<Problem[]> {
     if (!validate) {
       problems.push({
         file,
-        message: `${name}: Kubernetes ${readPins().tools.kubernetes.version} has no ${apiVersion} ${kind}`,
+        message:
+          `${name}: Kubernetes ${readPins().tools.kubernetes.version} ` +
+          `has no ${apiVersion} ${kind}`,
       })
       continue
     }
     if (!(validate as (data: unknown) => boolean)(object)) {
       const errors = (validate.errors ?? []).map((e) =>
         e.keyword === 'additionalProperties'
-          ? `${e.instancePath || '/'} has unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`
+          ? `${e.instancePath || '/'} has unknown field ` +
+            `"${(e.params as { additionalProperty: string }).additionalProperty}"`
           : `${e.instancePath} ${e.message}`
       )
       problems.push({
         file,
-        message: `${name}: ${[...new Set(errors)].join('; ')} (Kubernetes ${readPins().tools.kubernetes.version} OpenAPI)`,
+        message:
+          `${name}: ${[...new Set(errors)].join('; ')} ` +
+          `(Kubernetes ${readPins().tools.kubernetes.version} OpenAPI)`,
       })
     }
   }

@@ -1,7 +1,8 @@
 /*
- * Argo CD's resource customizations are Lua. This runs them in a real Lua VM (fengari, Lua 5.3; Argo
- * CD's gopher-lua is 5.1, and a health script uses only what both share): a syntax error fails the
- * parse, and a health script can be evaluated against an object the way Argo CD passes it (`obj`).
+ * Argo CD's resource customizations are Lua. This runs them in a real Lua VM (fengari, Lua 5.3;
+ * Argo CD's gopher-lua is 5.1, and a health script uses only what both share): a syntax error fails
+ * the parse, and a health script can be evaluated
+ * against an object the way Argo CD passes it (`obj`).
  */
 import fengari from 'fengari'
 
@@ -32,13 +33,17 @@ export function luaSyntaxError(code: string): string | undefined {
     : lua.lua_tojsstring(L, -1)
 }
 
-/** Runs a health script with `obj` bound to the given object; returns its hs.status and hs.message. */
+/**
+ * Runs a health script with `obj` bound to the given object; returns its hs.status and hs.message.
+ */
 export function runHealthScript(
   script: string,
   obj: unknown
 ): { status: unknown; message: unknown } {
   const L = newState()
-  const program = `obj = ${luaValue(obj)}\nlocal hs = (function()\n${script}\nend)()\nreturn hs.status, hs.message`
+  const program =
+    `obj = ${luaValue(obj)}\nlocal hs = (function()\n${script}\n` +
+    'end)()\nreturn hs.status, hs.message'
   if (lauxlib.luaL_loadstring(L, toLuaString(program)) !== lua.LUA_OK)
     throw new Error(lua.lua_tojsstring(L, -1))
   if (lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK) throw new Error(lua.lua_tojsstring(L, -1))

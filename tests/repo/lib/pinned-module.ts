@@ -5,7 +5,10 @@
  */
 export { pinnedModuleDir } from '../../../scripts/lib/go-module.ts'
 
-/** Every object schema that lists its properties and does not preserve unknown fields gets additionalProperties: false. */
+/**
+ * Every object schema that lists its properties and does not
+ * preserve unknown fields gets additionalProperties: false.
+ */
 export function strictSchema(schema: any): any {
   if (Array.isArray(schema)) return schema.map(strictSchema)
   if (!schema || typeof schema !== 'object') return schema

@@ -11,7 +11,10 @@ import { extname, join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { Problem } from './checks.ts'
 
-/** Keys whose value is a credential (postgresPassword, redis-password, JWT_SECRET, APP_KEY, apiToken, ...). */
+/**
+ * Keys whose value is a credential (postgresPassword,
+ * redis-password, JWT_SECRET, APP_KEY, apiToken, ...).
+ */
 const secretKey =
   /(pass(word)?|passwd|pwd|secret|token|api[-_]?key|app[-_]?key|private[-_]?key|credentials?)$/i
 /** Keys that name or point at a secret instead of holding one. */
@@ -54,14 +57,17 @@ function scanText(file: string, text: string): Problem[] {
   const report = (i: number, what: string) =>
     problems.push({
       file,
-      message: `line ${i + 1}: ${what} (a plaintext secret; reference a Secret created by scripts/create-secrets.ts instead)`,
+      message:
+        `line ${i + 1}: ${what} (a plaintext secret; reference ` +
+        'a Secret created by scripts/create-secrets.ts instead)',
     })
 
   lines.forEach((line, i) => {
     if (allowed(i)) return
     for (const [shape, what] of tokenShapes) if (shape.test(line)) report(i, `holds ${what}`)
 
-    // credentials inside URLs: scheme://user:password@host (secret-scan: allow — the pattern itself)
+    // credentials inside URLs
+    // scheme://user:password@host (secret-scan: allow — the pattern itself)
     const url = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^@\s/]+)@/i.exec(line)
     if (url && isLiteralSecret(url[1])) report(i, 'a URL carries a password')
 
@@ -95,7 +101,9 @@ function scanText(file: string, text: string): Problem[] {
       ) {
         problems.push({
           file,
-          message: `Secret ${o.metadata?.name} with data is committed (secrets are created by scripts/create-secrets.ts)`,
+          message:
+            `Secret ${o.metadata?.name} with data is committed ` +
+            '(secrets are created by scripts/create-secrets.ts)',
         })
       }
     }

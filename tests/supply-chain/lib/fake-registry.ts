@@ -53,7 +53,10 @@ async function listen(server: Server, address: string): Promise<number> {
 const close = (server: Server) => () =>
   new Promise<void>((resolve) => server.close(() => resolve()))
 
-/** A token endpoint on `address` (e.g. 127.0.0.2) that hands out a token to anyone and records who asked. */
+/**
+ * A token endpoint on `address` (e.g. 127.0.0.2) that
+ * hands out a token to anyone and records who asked.
+ */
 export async function startTokenHost(address: string): Promise<TokenHost> {
   const requests: Seen[] = []
   const server = createServer((request, response) => {
@@ -81,7 +84,8 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     }
     const authorized = request.headers.authorization === `Bearer ${TOKEN}`
     const challenge = (realm: string, scope: string) => ({
-      'www-authenticate': `Bearer realm="${realm}",service="fake",scope="repository:${repository}:${scope}"`,
+      'www-authenticate':
+        `Bearer realm="${realm}",service="fake",` + `scope="repository:${repository}:${scope}"`,
     })
     if (request.method === 'POST' && url === `/v2/${repository}/blobs/uploads/`) {
       response.writeHead(401, challenge(state.pushRealm, 'push,pull')).end()

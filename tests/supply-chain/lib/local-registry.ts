@@ -32,7 +32,8 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
     [
       'version: 0.1',
       'log: { level: info, accesslog: { disabled: true } }',
-      `storage: { filesystem: { rootdirectory: ${join(dir, 'storage')} }, delete: { enabled: true } }`,
+      `storage: { filesystem: { rootdirectory: ${join(dir, 'storage')} ` +
+        '}, delete: { enabled: true } }',
       `http: { addr: "${host}", headers: { X-Content-Type-Options: [nosniff] } }`,
       '',
     ].join('\n')

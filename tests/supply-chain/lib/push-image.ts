@@ -89,7 +89,8 @@ export async function pushImage(
   const digest = digestOf(manifest)
   if (put.headers.get('docker-content-digest') !== digest) {
     throw new Error(
-      `registry stored ${repository}:${tag} as ${put.headers.get('docker-content-digest')}, expected ${digest}`
+      `registry stored ${repository}:${tag} ` +
+        `as ${put.headers.get('docker-content-digest')}, expected ${digest}`
     )
   }
   return digest

@@ -47,7 +47,8 @@ export function githubActionsToken(options: {
   sha?: string
 }): string {
   const now = Math.floor(Date.now() / 1000)
-  const workflowRef = `${options.repository}/.github/workflows/${options.workflowFile}@${options.ref}`
+  const { repository, workflowFile, ref } = options
+  const workflowRef = `${repository}/.github/workflows/${workflowFile}@${ref}`
   const claims = {
     iss: GITHUB_ISSUER,
     aud: 'sigstore',
@@ -106,7 +107,9 @@ async function serve(
   return { url: `http://127.0.0.1:${port}`, server }
 }
 
-/** Fulcio's GitHub rule: SAN = https://github.com/<job_workflow_ref>; audience must be "sigstore". */
+/**
+ * Fulcio's GitHub rule: SAN = https://github.com/<job_workflow_ref>; audience must be "sigstore".
+ */
 function asFulcioSeesIt(body: string): string | { reject: string } {
   const request = JSON.parse(body)
   const claims = decodeClaims(request.credentials.oidcIdentityToken)
@@ -114,7 +117,8 @@ function asFulcioSeesIt(body: string): string | { reject: string } {
   const subject = claims.job_workflow_ref
     ? `https://github.com/${claims.job_workflow_ref}`
     : claims.sub
-  request.credentials.oidcIdentityToken = `${b64url({ alg: 'none' })}.${b64url({ ...claims, fulcio_subject: subject })}.stand-in`
+  const payload = b64url({ ...claims, fulcio_subject: subject })
+  request.credentials.oidcIdentityToken = `${b64url({ alg: 'none' })}.${payload}.stand-in`
   return JSON.stringify(request)
 }
 
