@@ -192,10 +192,10 @@ test.group('gitops validators catch broken trees', () => {
       join(dir, 'gitops/bootstrap/leak.yaml'),
       'apiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\nstringData:\n  key: value\n'
     )
-    // secret-scan: allow — the deliberately leaked fixture below
     editYaml(
       dir,
       'gitops/apps/values/podinfo/kind.yaml',
+      // secret-scan: allow — the deliberately leaked fixture
       (v) => (v.cache = 'tcp://:plaintextpass@redis-master:6379')
     )
     writeFileSync(join(dir, 'helm/backend/notes.md'), `token ${'ghp_'}${'a1B2'.repeat(9)}\n`)
