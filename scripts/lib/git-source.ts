@@ -91,15 +91,30 @@ export async function ensureGitSource(
   return src
 }
 
-/** Brings the working clone to the bare repo's head (a previous run may have left it anywhere). */
-async function syncClone(src: GitSource): Promise<void> {
-  const heads = await git(src.workClone, 'ls-remote', '--heads', 'origin', src.revision)
-  if (heads) {
+/**
+ * Brings the working clone to the bare repo's head (a previous run may have left it anywhere);
+ * returns that head. A clone already there, on the branch and clean, costs three git processes
+ * run side by side instead of five in a row: a Block 7 check syncs about ten times.
+ */
+async function syncClone(src: GitSource): Promise<string> {
+  const [head, local, status] = await Promise.all([
+    git(src.bareRepo, 'rev-parse', '--verify', '--quiet', `refs/heads/${src.revision}`).catch(
+      () => ''
+    ),
+    git(src.workClone, 'rev-parse', '--verify', '--quiet', 'HEAD').catch(() => ''),
+    git(src.workClone, 'status', '--porcelain', '--branch', '--untracked-files=all'),
+  ])
+  const [branchLine, ...changes] = status.split('\n')
+  const onBranch =
+    branchLine === `## ${src.revision}` || branchLine.startsWith(`## ${src.revision}...`)
+  if (head && head === local && onBranch && changes.length === 0) return head
+  if (head) {
     await git(src.workClone, 'fetch', '--quiet', 'origin', src.revision)
     await git(src.workClone, 'checkout', '--quiet', '-B', src.revision, `origin/${src.revision}`)
     await git(src.workClone, 'reset', '--quiet', '--hard', `origin/${src.revision}`)
   }
   await git(src.workClone, 'clean', '-fdq')
+  return head || local
 }
 
 async function commitAndPush(src: GitSource, message: string): Promise<string> {
@@ -161,9 +176,9 @@ export async function revertCommit(src: GitSource, sha: string): Promise<string>
 }
 
 export async function restoreRevision(src: GitSource, sha: string): Promise<void> {
-  await syncClone(src)
+  const head = await syncClone(src)
   const full = await git(src.workClone, 'rev-parse', '--verify', `${sha}^{commit}`)
-  if ((await headRevision(src)) === full) return
+  if (head === full) return
   await git(
     src.workClone,
     'push',
@@ -179,8 +194,7 @@ export async function restoreRevision(src: GitSource, sha: string): Promise<void
  * The branch head after bringing the working clone up to date (its files then show that revision).
  */
 export async function currentRevision(src: GitSource): Promise<string> {
-  await syncClone(src)
-  return headRevision(src)
+  return (await syncClone(src)) || headRevision(src)
 }
 
 export async function headRevision(src: GitSource): Promise<string> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   commitChange,
+  currentRevision,
   ensureGitSource,
   headRevision,
   restoreRevision,
@@ -97,5 +98,41 @@ test.group('git source', (group) => {
     assert.isNull(readerView(src.bareRepo, 'gitops/marker.txt'))
     await restoreRevision(src, base) // no-op when already there
     assert.equal(git(src.bareRepo, 'rev-parse', 'main'), base)
+  })
+
+  test('a working clone left behind, dirty or elsewhere, is brought back to the branch head', async ({
+    assert,
+  }) => {
+    const src = await ensureGitSource(dir)
+    const head = await headRevision(src)
+    const work = src.workClone
+    // each way a crashed run can leave the clone: an edit, an untracked file, another commit
+    writeFileSync(join(work, 'gitops', 'stray.txt'), 'untracked\n')
+    assert.equal(await currentRevision(src), head)
+    assert.isFalse(existsSync(join(work, 'gitops', 'stray.txt')))
+
+    const tracked = git(work, 'ls-files', 'helm').split('\n')[0]
+    writeFileSync(join(work, tracked), 'edited\n')
+    assert.equal(await currentRevision(src), head)
+    assert.equal(git(work, 'status', '--porcelain'), '')
+
+    git(
+      work,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@t',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'local only'
+    )
+    assert.equal(await currentRevision(src), head)
+    assert.equal(git(work, 'rev-parse', 'HEAD'), head)
+
+    git(work, 'checkout', '-q', '--detach', head)
+    assert.equal(await currentRevision(src), head)
+    assert.equal(git(work, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main')
   })
 })
