@@ -19,15 +19,13 @@
  * tool on this machine, from its stamp, else the documented cold figure) and
  * reports the elapsed time every 30 s.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
   copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
-  openSync,
-  closeSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -40,6 +38,8 @@ import { dirname, join } from 'node:path'
 import { exitStatusOf, parseCommandLine } from './lib/cli.ts'
 import { expect, met, pending, type Outcome } from './lib/expect.ts'
 import { goProblem } from './lib/prerequisites.ts'
+import { tailFile } from './lib/log-tail.ts'
+import { tryRun } from './lib/run.ts'
 import { procStartTime } from './lib/supervisor.ts'
 import {
   argocdManifestsDir,
@@ -181,31 +181,16 @@ function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   }
 }
 
-/** Runs a command appending its output to the tool's log; rejects with the log's tail. */
-function run(
+/** Runs a build command, its output appended to the tool's log as it comes (for the heartbeat). */
+async function run(
   cmd: string,
   args: string[],
   opts: { cwd: string; env: NodeJS.ProcessEnv; log: string }
 ): Promise<void> {
-  const fd = openSync(opts.log, 'a')
-  writeFileSync(fd, `\n$ ${cmd} ${args.join(' ')}\n`)
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', fd, fd] })
-    child.on('error', (e) => {
-      closeSync(fd)
-      reject(e)
-    })
-    child.on('exit', (code, signal) => {
-      closeSync(fd)
-      if (code === 0) resolve()
-      else reject(new Error(`${cmd} ${args[0]} failed (${signal ?? `exit ${code}`})`))
-    })
-  })
-}
-
-function tail(file: string, lines = 25): string {
-  if (!existsSync(file)) return ''
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+  // no timeout: a cold build takes up to 40 min under load, and the heartbeat shows it progressing
+  const r = await tryRun(cmd, args, { ...opts, timeoutMs: 0 })
+  // the caller prints the log's last lines
+  if (!r.ok) throw new Error(`${cmd} ${args[0]} failed (${r.reason})`)
 }
 
 function describe(pin: ToolPin): string {
@@ -457,7 +442,7 @@ async function main(): Promise<void> {
         const pace = left > 0 ? `~${fmt(left)} left` : `${fmt(-left)} over the estimate`
         console.log(
           `    ${tool}: ${fmt(took)} of ~${fmt(expected!.ms)} ` +
-            `(${pace}, load ${load()}) … ${tail(log, 1).slice(0, 120)}`
+            `(${pace}, load ${load()}) … ${tailFile(log, 1).slice(0, 120)}`
         )
       }, 30_000)
       try {
@@ -465,7 +450,7 @@ async function main(): Promise<void> {
       } catch (e) {
         console.error(
           `\n✗ ${tool} ${pin.version}: ${(e as Error).message}\n` +
-            `--- last lines of ${log} ---\n${tail(log)}\n---`
+            `--- last lines of ${log} ---\n${tailFile(log, 25)}\n---`
         )
         process.exitCode = 1
         return

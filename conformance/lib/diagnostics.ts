@@ -4,9 +4,10 @@
  * on failure; each section degrades to a note instead of throwing.
  */
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node'
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { getApplication, type Application } from './argocd.ts'
 import { describeError } from '../../scripts/lib/expect.ts'
+import { tailFile } from '../../scripts/lib/log-tail.ts'
 import type { Kube } from './kube.ts'
 
 export function formatApplication(app: Application): string {
@@ -121,19 +122,10 @@ export async function collectDiagnostics(kube: Kube, target: DiagnosticTarget): 
   return sections.join('\n')
 }
 
-/** Last lines of a log file (reads only its tail). */
+/** Last lines of a log (scripts/lib/log-tail.ts reads only its end), indented, cut at 300 chars. */
 export function tailLog(path: string, lines = 20): string {
   if (!existsSync(path)) return `log ${path}: missing`
-  const size = statSync(path).size
-  const length = Math.min(size, 16 * 1024)
-  const buffer = Buffer.alloc(length)
-  const fd = openSync(path, 'r')
-  try {
-    readSync(fd, buffer, 0, length, size - length)
-  } finally {
-    closeSync(fd)
-  }
-  const tail = buffer.toString('utf8').split('\n').filter(Boolean).slice(-lines)
+  const tail = tailFile(path, lines).split('\n').filter(Boolean)
   return [`last ${tail.length} lines of ${path}:`, ...tail.map((l) => `  ${l.slice(0, 300)}`)].join(
     '\n'
   )

@@ -14,21 +14,13 @@
  *       both fail early with the log's last lines when `proc` dies meanwhile
  *   freePort(host?)                                     -> Promise<number>
  *   portInUse(port, host?)                              -> Promise<boolean>
- *   tailFile(path, lines?)                              -> string
+ *   tailFile(path, lines?)                              -> string   (log-tail.ts)
  *
  * A ProcRecord is plain JSON (see local-state.ts) so
  * another process can stop what this one started.
  */
 import { spawn } from 'node:child_process'
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  writeSync,
-} from 'node:fs'
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { dirname } from 'node:path'
 import {
@@ -40,6 +32,9 @@ import {
   type ExpectationError,
   type Outcome,
 } from './expect.ts'
+import { tailFile } from './log-tail.ts'
+
+export { tailFile }
 
 export type ProcRecord = {
   name: string
@@ -170,11 +165,6 @@ export async function stopProcess(rec: ProcRecord, opts: { graceMs?: number } = 
     .catch(() => {
       throw new Error(`${rec.name} (pid ${rec.pid}) survived SIGKILL`)
     })
-}
-
-export function tailFile(path: string | undefined, lines = 20): string {
-  if (!path || !existsSync(path)) return '(no log)'
-  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
 }
 
 export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
