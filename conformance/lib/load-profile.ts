@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { dataStoreSettings } from '../../scripts/lib/data-store-settings.ts'
 import { kindStateFile, readKindState, type KindState } from '../../scripts/lib/kind-state.ts'
 import { localDir, readLocalState } from '../../scripts/lib/local-state.ts'
 import {
@@ -51,13 +52,9 @@ function loadLocal(name: string, table: ProfileTable): Profile {
   const repo = state.git.workClone
   const apps = readCatalogue(repo, table.apps)
   const hasPodinfo = apps.some((a) => a.name === 'podinfo')
-  const db = {
-    host: process.env.DB_HOST || '127.0.0.1',
-    port: Number(process.env.DB_PORT || 5432),
-    user: process.env.DB_USER || 'postgres',
-    password: process.env.DB_PASSWORD || undefined,
-    database: state.backend.database,
-  }
+  // what the backend was started against, as `up` recorded it (a state file older than that
+  // record: this machine's settings)
+  const stores = state.dataStores ?? dataStoreSettings()
   const migrations = state.backend.migrations
   return {
     name,
@@ -113,13 +110,8 @@ function loadLocal(name: string, table: ProfileTable): Profile {
           'podinfo is not part of the local profile: its chart is remote ' +
             'and the local profile cannot fetch remote charts (no internet)'
         ),
-    database: reach({ kind: 'direct', ...db }),
-    redis: reach({
-      kind: 'direct',
-      host: process.env.REDIS_HOST || '127.0.0.1',
-      port: Number(process.env.REDIS_PORT || 6379),
-      password: process.env.REDIS_PASSWORD || undefined,
-    }),
+    database: reach({ kind: 'direct', ...stores.postgres, database: state.backend.database }),
+    redis: reach({ kind: 'direct', ...stores.redis }),
     describe:
       `${name}: local cluster ${state.cluster.name} (${dir}), Argo ` +
       `CD ${state.argocd.api}, backend ${state.backend.url}, source ${state.git.url}`,

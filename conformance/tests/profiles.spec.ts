@@ -120,6 +120,25 @@ test.group('profiles', (group) => {
     })
   })
 
+  test('local: PostgreSQL and Redis are the ones cluster:local recorded, whatever this shell says', ({
+    assert,
+  }) => {
+    const dataStores = {
+      postgres: { host: '10.0.0.5', port: 5433, user: 'ark', password: 'pg-secret' },
+      redis: { host: '10.0.0.6', port: 6380, password: 'redis-secret' },
+    }
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ ...localState('ready'), dataStores }))
+    const p = withEnv(
+      { ARK_LOCAL_DIR: dir, DB_HOST: 'elsewhere', DB_PORT: '1', REDIS_HOST: 'elsewhere' },
+      () => loadProfile('local')
+    )
+    assert.deepEqual(p.database, {
+      ok: true,
+      value: { kind: 'direct', ...dataStores.postgres, database: 'agent_ready_local' },
+    })
+    assert.deepEqual(p.redis, { ok: true, value: { kind: 'direct', ...dataStores.redis } })
+  })
+
   test('local: a cluster still starting, or none, is refused with the command to run', ({
     assert,
   }) => {

@@ -9,7 +9,7 @@
  *
  * Two instances coexist when each has its own ARK_LOCAL_DIR: every port is picked free at `up`
  * (the backend takes 3333 only when that is free). The conformance suite reads `kubeconfig`,
- * `argocd.api`, `backend.url` and `git` from here.
+ * `argocd.api`, `backend.url`, `dataStores` and `git` from here.
  */
 import {
   existsSync,
@@ -22,6 +22,7 @@ import {
 } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { DataStoreSettings } from './data-store-settings.ts'
 import type { ProcRecord } from './supervisor.ts'
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -48,6 +49,12 @@ export type LocalState = {
      */
     migrations?: { command: string; exitCode: number; finishedAt: string; log: string }
   }
+  /**
+   * the machine's PostgreSQL and Redis the backend was started against (data-store-settings.ts),
+   * password included (the file is 0600, like secrets.json); absent in files written before it
+   * existed
+   */
+  dataStores?: DataStoreSettings
   /**
    * the git source Argo CD reads: bare repo (file://
    * URL), branch, and a working clone to commit through

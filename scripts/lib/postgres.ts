@@ -1,19 +1,16 @@
 /*
- * The one way scripts create and drop a PostgreSQL database: through the
- * machine's server (DB_HOST/DB_PORT/DB_USER/DB_PASSWORD, defaults 127.0.0.1:5432
- * postgres), connected to its `postgres` maintenance database.
+ * The one way scripts create and drop a PostgreSQL database: through the machine's server
+ * (data-store-settings.ts: DB_HOST/DB_PORT/DB_USER/DB_PASSWORD), connected to its `postgres`
+ * maintenance database.
  */
 import pg from 'pg'
+import { dataStoreSettings, type PostgresSettings } from './data-store-settings.ts'
 
-export type PgSettings = { host: string; port: number; user: string; password?: string }
+export type PgSettings = PostgresSettings
 
+/** The PostgreSQL part of dataStoreSettings(env). */
 export function pgSettings(env: NodeJS.ProcessEnv = process.env): PgSettings {
-  return {
-    host: env.DB_HOST || '127.0.0.1',
-    port: Number(env.DB_PORT || 5432),
-    user: env.DB_USER || 'postgres',
-    password: env.DB_PASSWORD || undefined,
-  }
+  return dataStoreSettings(env).postgres
 }
 
 async function withMaintenanceClient<T>(

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process'
 import pg from 'pg'
 import { redisPing } from '../../conformance/lib/data-stores.ts'
-import { pgSettings } from './postgres.ts'
+import { dataStoreSettings } from './data-store-settings.ts'
 import { readPins } from './toolchain.ts'
 
 export type Problem = { what: string; fix: string }
@@ -48,7 +48,7 @@ export function goProblem(): Problem | undefined {
 }
 
 export async function postgresProblem(): Promise<Problem | undefined> {
-  const s = pgSettings()
+  const s = dataStoreSettings().postgres
   const client = new pg.Client({ ...s, database: 'postgres', connectionTimeoutMillis: 3000 })
   try {
     await client.connect()
@@ -69,8 +69,7 @@ export async function postgresProblem(): Promise<Problem | undefined> {
 }
 
 export async function redisProblem(): Promise<Problem | undefined> {
-  const host = process.env.REDIS_HOST || '127.0.0.1'
-  const port = Number(process.env.REDIS_PORT || 6379)
+  const { host, port, password } = dataStoreSettings().redis
   const fix =
     `sudo apt-get install -y redis-server && ${START_SERVICES} ` +
     '(or set REDIS_HOST/REDIS_PORT/REDIS_PASSWORD)'
@@ -80,7 +79,7 @@ export async function redisProblem(): Promise<Problem | undefined> {
       kind: 'direct',
       host,
       port,
-      password: process.env.REDIS_PASSWORD || undefined,
+      password,
     })
     return reply === 'PONG'
       ? undefined
