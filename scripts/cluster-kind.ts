@@ -29,7 +29,6 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml'
-import { $ } from 'zx'
 import {
   applySecrets,
   describeObjects,
@@ -49,7 +48,8 @@ import {
 } from './lib/gitops-apply.ts'
 import { kindDir, readKindState, writeKindState, type KindState } from './lib/kind-state.ts'
 import { repoRoot } from './lib/local-state.ts'
-import { isAlive, startProcess, stopProcess, waitForPort } from './lib/supervisor.ts'
+import { runPlan, type Step, type StepContext } from './lib/plan.ts'
+import { isAlive, stopProcess, waitForPort } from './lib/supervisor.ts'
 import { readPins, toolchainBinDir } from './lib/toolchain.ts'
 import { vendoredInstallPath } from './vendor-argocd-install.ts'
 
@@ -61,124 +61,73 @@ const clusterName: string = parse(readFileSync(join(repoRoot, clusterConfig), 'u
 // what the kind values deploy: a promoted registry digest (pulled by the cluster) or a local build
 const backendImage = readBackendImage(repoRoot, 'helm/backend/values-kind.yaml')
 const GIT_DAEMON_PORT = 9418
+const MINUTES = 60_000
 
 const stateDir = kindDir
 const kubeconfigFile = () => join(stateDir(), 'kubeconfig')
-const readState = () => readKindState()
-const writeState = (s: KindState) => writeKindState(s)
-
-// ---------------------------------------------------------------------------------------------
-// A plan is a list of steps; dry-run prints it, a real run executes it with progress.
-
-const t0 = Date.now()
-const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`
-let dryRun = false
-let stepNo = 0
-
-function step(title: string) {
-  stepNo++
-  console.log(dryRun ? `\n# ${stepNo}. ${title}` : `\n[${elapsed()}] ${stepNo}. ${title}`)
-}
-
-const shellQuote = (bin: string, args: string[]) =>
-  [bin === kustomizeBin() ? 'kustomize' : bin, ...args]
-    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-    .join(' ')
-
-/**
- * Runs (or, in dry-run, prints) an external command and
- * reports how it ended; never throws on a failed exit.
- */
-async function tryCmd(
-  bin: string,
-  args: string[],
-  opts: { quiet?: boolean; input?: string } = {}
-): Promise<{ ok: boolean; stdout: string; error: string }> {
-  console.log(`$ ${shellQuote(bin, args)}`)
-  if (dryRun) return { ok: true, stdout: '', error: '' }
-  const out = await $({
-    quiet: opts.quiet ?? false,
-    input: opts.input,
-    nothrow: true,
-  })`${bin} ${args}`
-  return {
-    ok: out.exitCode === 0,
-    stdout: out.exitCode === 0 ? out.stdout : '',
-    error: `exit ${out.exitCode}: ${out.stderr.trim() || out.stdout.trim()}`,
-  }
-}
-
-/** Runs (or, in dry-run, prints) an external command; returns stdout. */
-async function cmd(
-  bin: string,
-  args: string[],
-  opts: { quiet?: boolean; input?: string; allowFail?: boolean } = {}
-): Promise<string> {
-  const r = await tryCmd(bin, args, opts)
-  if (!r.ok && !opts.allowFail) throw new Error(`${shellQuote(bin, args)} failed (${r.error})`)
-  return r.stdout
-}
-
-/** An in-process action (Kubernetes API call, git helper) — printed the same way in dry-run. */
-async function action<T>(description: string, fn: () => Promise<T>, dryValue: T): Promise<T> {
-  console.log(`→ ${description}`)
-  return dryRun ? dryValue : fn()
-}
-
 const kustomizeBin = () => join(toolchainBinDir(), 'kustomize')
 
+/*
+ * `up` and `down` are plans (scripts/lib/plan.ts, shared with the local cluster): --dry-run prints
+ * every step and command in order and runs nothing. The steps of `up` register no undo: a kind
+ * cluster takes minutes to create and every step reuses what exists, so a failed `up` keeps what it
+ * made for the re-run (and for reading what went wrong); `down` removes it.
+ */
+
+/** stdout of a command that may fail (a missing docker or kind): "" then. */
+async function outputOf(ctx: StepContext, bin: string, args: string[]): Promise<string> {
+  const r = await ctx.tryExec(bin, args)
+  return r.ok ? r.stdout : ''
+}
+
 // ---------------------------------------------------------------------------------------------
 
-async function preflight() {
-  step('check Docker, kind and git')
-  const info = await cmd('docker', ['info', '--format', '{{json .}}'], {
-    quiet: true,
-    allowFail: true,
-  })
-  if (!dryRun && !info.trim()) {
+async function preflight(ctx: StepContext): Promise<DockerEngine | undefined> {
+  const info = await outputOf(ctx, 'docker', ['info', '--format', '{{json .}}'])
+  if (!ctx.dryRun && !info.trim()) {
     throw new Error(
       'Docker is not available ("docker info" failed). Install Docker and start it — ' +
         'or use the local profile, which needs no Docker: npm run cluster:local -- up'
     )
   }
-  if (!dryRun) {
-    dockerEngine = dockerEngineOf(JSON.parse(info))
-    console.log(`  Docker ${dockerEngine.version} (${dockerEngine.flavour})`)
+  let engine: DockerEngine | undefined
+  if (!ctx.dryRun) {
+    engine = dockerEngineOf(JSON.parse(info))
+    ctx.note(`Docker ${engine.version} (${engine.flavour})`)
     // rootless Docker needs the git addresses set explicitly: say so before creating anything
-    if (dockerEngine.flavour === 'rootless') gitAddresses(dockerEngine.flavour, () => [])
+    if (engine.flavour === 'rootless') gitAddresses(engine.flavour, () => [])
   }
-  const kind = await cmd('kind', ['version'], { quiet: true, allowFail: true })
-  if (!dryRun && !kind.trim()) {
+  const kind = await outputOf(ctx, 'kind', ['version'])
+  if (!ctx.dryRun && !kind.trim()) {
     throw new Error(
       'kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation ' +
         '(v0.30.0 or newer runs Kubernetes 1.34 nodes)'
     )
   }
-  await cmd('git', ['--version'], { quiet: true })
+  await ctx.exec('git', ['--version'])
   if (!existsSync(kustomizeBin()))
-    await cmd(process.execPath, ['scripts/toolchain.ts', '--only', 'kustomize'])
+    await ctx.exec(process.execPath, ['scripts/toolchain.ts', '--only', 'kustomize'], {
+      echo: true,
+      timeoutMs: 10 * MINUTES,
+    })
+  return engine
 }
 
-async function createCluster() {
-  step(
-    `kind cluster "${clusterName}" from ${clusterConfig} ` +
-      '(Kubernetes 1.34, ports 80/443 on 127.0.0.1)'
-  )
-  const clusters = await cmd('kind', ['get', 'clusters'], { quiet: true })
+async function createCluster(ctx: StepContext) {
+  const clusters = await ctx.exec('kind', ['get', 'clusters'])
   const existing = clusters.split('\n').map((s) => s.trim())
-  if (existing.includes(clusterName)) console.log(`  exists already: reused`)
-  else await cmd('kind', ['create', 'cluster', '--config', clusterConfig, '--wait', '180s'])
-  const kubeconfig = await cmd('kind', ['get', 'kubeconfig', '--name', clusterName], {
-    quiet: true,
-  })
-  if (!dryRun) {
+  if (existing.includes(clusterName)) ctx.note(`exists already: reused`)
+  else
+    await ctx.exec('kind', ['create', 'cluster', '--config', clusterConfig, '--wait', '180s'], {
+      echo: true,
+      timeoutMs: 10 * MINUTES,
+    })
+  const kubeconfig = await ctx.exec('kind', ['get', 'kubeconfig', '--name', clusterName])
+  await ctx.act(`write ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()}`, () => {
     mkdirSync(stateDir(), { recursive: true })
     writeFileSync(kubeconfigFile(), kubeconfig, { mode: 0o600 })
-  }
-  console.log(
-    `  kubeconfig: ${relative(process.cwd(), kubeconfigFile()) || kubeconfigFile()} ` +
-      `(kind also merged context kind-${clusterName} into your default kubeconfig)`
-  )
+  })
+  ctx.note(`(kind also merged context kind-${clusterName} into your default kubeconfig)`)
 }
 
 /**
@@ -187,44 +136,49 @@ async function createCluster() {
  * of the image, and a locally built one has content for one only. Then the image goes in as a
  * single-platform archive instead (`docker image save --platform` + `kind load image-archive`).
  */
-async function loadBackendImage() {
-  if (backendImage.source === 'registry') {
-    step(
-      `backend image ${backendImage.image}: promoted by backend-ci ` +
-        '(helm/backend/values-kind.yaml), pulled by the cluster by digest — nothing built here'
-    )
-    return
-  }
+async function loadBackendImage(ctx: StepContext) {
+  if (backendImage.source === 'registry') return
   const image = backendImage.image
-  step(`backend image ${image}: build from the Dockerfile, load into kind`)
-  await cmd('docker', ['build', '--tag', image, '.'])
-  const direct = await tryCmd('kind', ['load', 'docker-image', image, '--name', clusterName])
-  if (dryRun)
-    console.log(
-      '  if that fails (Docker\'s containerd image store: "content digest not found"), ' +
+  const long = { echo: true, timeoutMs: 30 * MINUTES }
+  await ctx.exec('docker', ['build', '--tag', image, '.'], long)
+  const direct = await ctx.tryExec(
+    'kind',
+    ['load', 'docker-image', image, '--name', clusterName],
+    long
+  )
+  if (ctx.dryRun)
+    ctx.note(
+      'if that fails (Docker\'s containerd image store: "content digest not found"), ' +
         'load a single-platform archive instead:'
     )
   else if (direct.ok) return
   else {
-    const lines = direct.error.split('\n')
-    const cause = lines.find((l) => /not found|error/i.test(l)) ?? lines[0]
-    console.log(
-      `  kind load docker-image failed (${cause}); loading a single-platform archive instead`
+    const lines = direct.output.split('\n')
+    ctx.note(
+      `kind load docker-image failed (${lines.find((l) => /not found|error/i.test(l)) ?? direct.reason}); loading a single-platform archive instead`
     )
   }
-  const inspected = await cmd(
-    'docker',
-    ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image],
-    { quiet: true }
-  )
+  const inspected = await ctx.exec('docker', [
+    'image',
+    'inspect',
+    '--format',
+    '{{.Os}}/{{.Architecture}}',
+    image,
+  ])
   const platform = inspected.trim() || '<image platform>'
   const archive = join(stateDir(), 'backend-image.tar')
-  if (!dryRun) mkdirSync(stateDir(), { recursive: true })
+  await ctx.act(`create ${relative(repoRoot, stateDir())}`, () =>
+    mkdirSync(stateDir(), { recursive: true })
+  )
   try {
-    await cmd('docker', ['image', 'save', '--platform', platform, '--output', archive, image])
-    await cmd('kind', ['load', 'image-archive', archive, '--name', clusterName])
+    await ctx.exec(
+      'docker',
+      ['image', 'save', '--platform', platform, '--output', archive, image],
+      long
+    )
+    await ctx.exec('kind', ['load', 'image-archive', archive, '--name', clusterName], long)
   } finally {
-    if (!dryRun) rmSync(archive, { force: true })
+    if (!ctx.dryRun) rmSync(archive, { force: true })
   }
 }
 
@@ -282,49 +236,32 @@ async function waitForArgoCD(timeoutMs = 600_000) {
   await expect('Argo CD ready', ready).within(timeoutMs, { minDelayMs: 250, maxDelayMs: 1000 })
 }
 
-async function installArgoCD() {
-  step(
-    `Argo CD ${readPins().tools.argocd.version} (pinned) ` +
-      `from ${argocdKustomization}: the vendored install manifest, Application health ` +
-      'for the sync waves, argocd.local + argocd.localhost ingress, insecure server'
-  )
-  // the manifest is committed (tests/repo/argocd-bootstrap.spec.ts
-  // keeps it equal to the pinned module's copy): no download
-  console.log(
-    `  ${vendoredInstallPath} + ${argocdKustomization}/argocd-cm.yaml ` +
+async function installArgoCD(ctx: StepContext) {
+  // the manifest is committed (tests/repo/argocd-bootstrap.spec.ts keeps it equal to the pinned
+  // module's copy): no download
+  ctx.note(
+    `${vendoredInstallPath} + ${argocdKustomization}/argocd-cm.yaml ` +
       '(resource.customizations.health.argoproj.io_Application)'
   )
-  const rendered = await cmd(kustomizeBin(), ['build', argocdKustomization], { quiet: true })
+  const rendered = await ctx.exec(kustomizeBin(), ['build', argocdKustomization])
   const objects = parseAllDocuments(rendered)
     .map((d) => d.toJS() as KubernetesObject)
     .filter(Boolean)
-  await action(
-    `server-side apply the ${dryRun ? '' : `${objects.length} `}rendered ` +
-      'objects (Namespaces and CRDs first)',
-    () => serverSideApply(objects),
-    undefined
+  await ctx.act(
+    `server-side apply the ${ctx.dryRun ? '' : `${objects.length} `}rendered objects ` +
+      '(Namespaces and CRDs first)',
+    () => serverSideApply(objects)
   )
-  await action(
-    'wait until every Argo CD Deployment/StatefulSet is ready',
-    () => waitForArgoCD(),
-    undefined
-  )
+  await ctx.act('wait until every Argo CD Deployment/StatefulSet is ready', () => waitForArgoCD())
 }
 
-async function createSecrets(envFile: string) {
-  step(
-    `Secrets from ${relative(repoRoot, envFile)} ` +
-      '(missing keys are generated into it; never printed)'
-  )
+async function createSecrets(ctx: StepContext, envFile: string) {
   const describe = describeObjects(secretObjects(PROFILE, placeholderInput))
-  await action(
-    `server-side apply: ${describe.join('; ')}`,
-    async () =>
-      applySecrets(
-        kubeconfigFile(),
-        secretObjects(PROFILE, readSecretInput(envFile, PROFILE, { generate: true }))
-      ),
-    undefined
+  await ctx.act(`server-side apply: ${describe.join('; ')}`, async () =>
+    applySecrets(
+      kubeconfigFile(),
+      secretObjects(PROFILE, readSecretInput(envFile, PROFILE, { generate: true }))
+    )
   )
 }
 
@@ -348,8 +285,6 @@ export function dockerEngineOf(info: {
   if (/Docker Desktop/i.test(info.OperatingSystem ?? '')) return { version, flavour: 'desktop' }
   return { version, flavour: 'engine' }
 }
-
-let dockerEngine: DockerEngine | undefined
 
 export type GitAddresses = { bind: string[]; host: string; why: string }
 
@@ -400,13 +335,15 @@ export function gitAddresses(
 }
 
 /** The gateway addresses of the "kind" docker network (IPv4 first). */
-async function kindGateways(): Promise<string[]> {
-  const out = await cmd(
-    'docker',
-    ['network', 'inspect', 'kind', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}'],
-    { quiet: true }
-  )
-  if (dryRun) return ['<kind network IPv4 gateway>', '<kind network IPv6 gateway>']
+async function kindGateways(ctx: StepContext): Promise<string[]> {
+  const out = await ctx.exec('docker', [
+    'network',
+    'inspect',
+    'kind',
+    '--format',
+    '{{range .IPAM.Config}}{{.Gateway}} {{end}}',
+  ])
+  if (ctx.dryRun) return ['<kind network IPv4 gateway>', '<kind network IPv6 gateway>']
   return out
     .split(/\s+/)
     .filter(Boolean)
@@ -449,14 +386,14 @@ export function gitDaemonCommand(
 const probeAddress = (bind: string) =>
   bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '::1' : bind
 
-async function serveGitSource(state: KindState): Promise<KindState['git']> {
-  step(
-    "git source: this checkout's gitops/ + helm/ in a " +
-      'bare repo, served by git daemon for the cluster'
-  )
-  const src = await action(
-    `ensureGitSource(${relative(repoRoot, join(stateDir(), 'git'))}) ` +
-      '— snapshot of gitops/ and helm/ as branch main',
+async function serveGitSource(
+  ctx: StepContext,
+  state: KindState,
+  engine: DockerEngine | undefined
+): Promise<KindState['git']> {
+  const src = await ctx.act(
+    `ensureGitSource(${relative(repoRoot, join(stateDir(), 'git'))}) — ` +
+      'snapshot of gitops/ and helm/ as branch main',
     () => ensureGitSource(join(stateDir(), 'git')),
     {
       bareRepo: join(stateDir(), 'git', 'agent-ready-k8s'),
@@ -465,19 +402,18 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
       workClone: join(stateDir(), 'git', 'work'),
     }
   )
-  let gateways: string[] = []
+  const flavour = engine?.flavour ?? 'engine'
   const needGateways =
-    (dockerEngine?.flavour ?? 'engine') === 'engine' &&
-    !(process.env.ARK_KIND_GIT_BIND && process.env.ARK_KIND_GIT_HOST)
-  if (needGateways) gateways = await kindGateways()
-  const addresses = gitAddresses(dockerEngine?.flavour ?? 'engine', () => gateways)
-  console.log(
-    `  bind ${addresses.bind.join(', ')} · advertised ` +
-      `to Argo CD as ${addresses.host} (${addresses.why})`
+    flavour === 'engine' && !(process.env.ARK_KIND_GIT_BIND && process.env.ARK_KIND_GIT_HOST)
+  const gateways = needGateways ? await kindGateways(ctx) : []
+  const addresses = gitAddresses(flavour, () => gateways)
+  ctx.note(
+    `bind ${addresses.bind.join(', ')} · ` +
+      `advertised to Argo CD as ${addresses.host} (${addresses.why})`
   )
-  if (dryRun) {
-    console.log(
-      '  Docker Desktop: bind 127.0.0.1, advertised as host.docker.internal · ' +
+  if (ctx.dryRun) {
+    ctx.note(
+      'Docker Desktop: bind 127.0.0.1, advertised as host.docker.internal · ' +
         'rootless Docker: set ARK_KIND_GIT_BIND and ARK_KIND_GIT_HOST (docs/gitops.md)'
     )
   }
@@ -487,37 +423,33 @@ async function serveGitSource(state: KindState): Promise<KindState['git']> {
     GIT_DAEMON_PORT
   )
   if (state.gitDaemon && isAlive(state.gitDaemon)) {
-    console.log(`  git daemon already running (pid ${state.gitDaemon.pid})`)
+    ctx.note(`git daemon already running (pid ${state.gitDaemon.pid})`)
   } else {
-    console.log(`$ git ${args.join(' ')} &`)
-    if (!dryRun) {
-      state.gitDaemon = startProcess({
-        name: 'git-daemon',
-        cmd: 'git',
-        args,
-        log: join(stateDir(), 'logs', 'git-daemon.log'),
-      })
-      writeState(state)
+    const daemon = await ctx.start({
+      name: 'git-daemon',
+      cmd: 'git',
+      args,
+      log: join(stateDir(), 'logs', 'git-daemon.log'),
+    })
+    if (daemon) {
+      state.gitDaemon = daemon
+      writeKindState(state)
       await waitForPort(GIT_DAEMON_PORT, {
         host: probeAddress(addresses.bind[0]),
         timeoutMs: 10_000,
-        proc: state.gitDaemon,
+        proc: daemon,
       })
     }
   }
-  console.log(`  Argo CD reads ${daemonUrl} (branch ${src.revision})`)
+  ctx.note(`Argo CD reads ${daemonUrl} (branch ${src.revision})`)
   return { ...src, daemonUrl }
 }
 
-async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
-  step(
-    'AppProjects and the root app (the one source setting: ' +
-      'the git daemon URL), then wait for Synced/Healthy'
-  )
+async function applyProjectsAndRoot(ctx: StepContext, git: NonNullable<KindState['git']>) {
   const root = rootApplication({ repoURL: git.daemonUrl, revision: git.revision, profile: PROFILE })
-  await action(
-    'applyGitops: server-side apply gitops/projects/*.yaml (sourceRepos placeholder = ' +
-      `the repoURL), then gitops/bootstrap/root-app.yaml with repoURL=${git.daemonUrl} ` +
+  await ctx.act(
+    'applyGitops: server-side apply gitops/projects/*.yaml (sourceRepos placeholder = the ' +
+      `repoURL), then gitops/bootstrap/root-app.yaml with repoURL=${git.daemonUrl} ` +
       `targetRevision=${root.spec.source.targetRevision} profile=${PROFILE}`,
     () =>
       applyGitops({
@@ -525,22 +457,21 @@ async function applyProjectsAndRoot(git: NonNullable<KindState['git']>) {
         repoURL: git.daemonUrl,
         revision: git.revision,
         profile: PROFILE,
-      }),
-    undefined
+      })
   )
   const names = expectedApplications(PROFILE)
-  await action(
+  await ctx.act(
     `waitForApplications: ${names.join(', ')} Synced and Healthy (≤ 20 min, a line per change)`,
     // remote charts, image pulls and the ingress webhook take minutes on a fresh cluster: a sync
     // error may persist for a while and still recover through the retry backoff
-    () =>
-      waitForApplications({
+    async () => {
+      await waitForApplications({
         kubeconfig: kubeconfigFile(),
         names,
-        timeoutMs: 20 * 60_000,
-        errorGraceMs: 6 * 60_000,
-      }).then(() => undefined),
-    undefined
+        timeoutMs: 20 * MINUTES,
+        errorGraceMs: 6 * MINUTES,
+      })
+    }
   )
 }
 
@@ -553,7 +484,7 @@ const urls = {
 }
 
 function printSummary() {
-  step('ready')
+  console.log('\nready:')
   for (const [name, how] of Object.entries(urls)) console.log(`  ${name.padEnd(12)} ${how}`)
   console.log(
     '  Argo CD login: user admin, password from\n    kubectl ' +
@@ -563,50 +494,107 @@ function printSummary() {
   console.log(`  conformance: npm run conformance   (kubeconfig context kind-${clusterName})`)
 }
 
-async function up(envFile: string) {
-  await preflight()
-  await createCluster()
-  const state: KindState = readState() ?? {
+/** Everything `up` does, in order; each step reuses what a previous `up` left. */
+function upPlan(envFile: string): Step[] {
+  let engine: DockerEngine | undefined
+  const state: KindState = readKindState() ?? {
     version: 1,
     cluster: clusterName,
     kubeconfig: kubeconfigFile(),
     urls,
   }
-  if (!dryRun) writeState(state)
-  await loadBackendImage()
-  await installArgoCD()
-  await createSecrets(envFile)
-  state.git = await serveGitSource(state)
-  if (!dryRun) writeState(state)
-  await applyProjectsAndRoot(state.git!)
-  printSummary()
+  return [
+    {
+      title: 'check Docker, kind and git',
+      run: async (ctx) => {
+        engine = await preflight(ctx)
+      },
+    },
+    {
+      title:
+        `kind cluster "${clusterName}" from ${clusterConfig} ` +
+        '(Kubernetes 1.34, ports 80/443 on 127.0.0.1)',
+      async run(ctx) {
+        await createCluster(ctx)
+        await ctx.act(`record the cluster in ${relative(repoRoot, stateDir())}/state.json`, () =>
+          writeKindState(state)
+        )
+      },
+    },
+    {
+      title:
+        backendImage.source === 'registry'
+          ? `backend image ${backendImage.image}: promoted by backend-ci ` +
+            '(helm/backend/values-kind.yaml), pulled by the cluster by digest — nothing built here'
+          : `backend image ${backendImage.image}: build from the Dockerfile, load into kind`,
+      run: loadBackendImage,
+    },
+    {
+      title:
+        `Argo CD ${readPins().tools.argocd.version} (pinned) from ${argocdKustomization}: ` +
+        'the vendored install manifest, Application health for the sync waves, ' +
+        'argocd.local + argocd.localhost ingress, insecure server',
+      run: installArgoCD,
+    },
+    {
+      title:
+        `Secrets from ${relative(repoRoot, envFile)} ` +
+        '(missing keys are generated into it; never printed)',
+      run: (ctx) => createSecrets(ctx, envFile),
+    },
+    {
+      title:
+        "git source: this checkout's gitops/ + helm/ in a bare repo, " +
+        'served by git daemon for the cluster',
+      async run(ctx) {
+        state.git = await serveGitSource(ctx, state, engine)
+        if (!ctx.dryRun) writeKindState(state)
+      },
+    },
+    {
+      title:
+        'AppProjects and the root app (the one source setting: the git daemon URL), ' +
+        'then wait for Synced/Healthy',
+      run: (ctx) => applyProjectsAndRoot(ctx, state.git!),
+    },
+  ]
 }
 
-async function down() {
-  const state = readState()
-  step('stop the git daemon')
-  if (state?.gitDaemon)
-    await action(
-      `stop pid ${state.gitDaemon.pid} (recorded by up)`,
-      () => stopProcess(state.gitDaemon!),
-      undefined
-    )
-  else
-    console.log(
-      dryRun ? '→ stop the git daemon recorded in state.json (if any)' : '  none recorded'
-    )
-  step(`delete kind cluster "${clusterName}"`)
-  const clusters = await cmd('kind', ['get', 'clusters'], { quiet: true, allowFail: true })
-  const existing = clusters.split('\n').map((s) => s.trim())
-  if (dryRun || existing.includes(clusterName))
-    await cmd('kind', ['delete', 'cluster', '--name', clusterName])
-  else console.log('  no such cluster')
-  step(`remove ${relative(repoRoot, stateDir())} (kubeconfig, git source, logs, state.json)`)
-  await action(
-    `rm -r ${relative(repoRoot, stateDir())}`,
-    async () => rmSync(stateDir(), { recursive: true, force: true }),
-    undefined
-  )
+/** What `down` removes: the git daemon, the kind cluster, the state dir. */
+function downPlan(): Step[] {
+  const state = readKindState()
+  const dir = relative(repoRoot, stateDir())
+  return [
+    {
+      title: 'stop the git daemon',
+      async run(ctx) {
+        const daemon = state?.gitDaemon
+        if (daemon)
+          await ctx.act(`stop pid ${daemon.pid} (recorded by up)`, () => stopProcess(daemon))
+        else if (ctx.dryRun)
+          await ctx.act('stop the git daemon recorded in state.json (if any)', () => {})
+        else ctx.note('none recorded')
+      },
+    },
+    {
+      title: `delete kind cluster "${clusterName}"`,
+      async run(ctx) {
+        const clusters = await outputOf(ctx, 'kind', ['get', 'clusters'])
+        const existing = clusters.split('\n').map((s) => s.trim())
+        if (ctx.dryRun || existing.includes(clusterName))
+          await ctx.exec('kind', ['delete', 'cluster', '--name', clusterName], {
+            echo: true,
+            timeoutMs: 5 * MINUTES,
+          })
+        else ctx.note('no such cluster')
+      },
+    },
+    {
+      title: `remove ${dir} (kubeconfig, git source, logs, state.json)`,
+      run: (ctx) =>
+        ctx.act(`rm -r ${dir}`, () => rmSync(stateDir(), { recursive: true, force: true })),
+    },
+  ]
 }
 
 async function main() {
@@ -621,11 +609,13 @@ async function main() {
     },
     usage
   )
-  dryRun = values['dry-run']!
+  const dryRun = values['dry-run']!
   process.chdir(repoRoot)
   const command = positionals[0]
-  if (command === 'up') await up(resolve(values['secrets-file']!))
-  else if (command === 'down') await down()
+  if (command === 'up') {
+    await runPlan(upPlan(resolve(values['secrets-file']!)), { dryRun })
+    printSummary()
+  } else if (command === 'down') await runPlan(downPlan(), { dryRun, onFailure: 'continue' })
   else throw new UsageError(`${usage} (got "${command ?? ''}")`)
   if (dryRun) console.log('\n(dry run: nothing was executed)')
 }
