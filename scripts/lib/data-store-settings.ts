@@ -4,7 +4,8 @@
  *
  *   dataStoreSettings(env?)            -> DataStoreSettings
  *       DB_HOST/DB_PORT/DB_USER/DB_PASSWORD and REDIS_HOST/REDIS_PORT/REDIS_PASSWORD, an unset or
- *       empty variable meaning its default: 127.0.0.1:5432 as user postgres, 127.0.0.1:6379
+ *       empty variable meaning its default: 127.0.0.1:5432 as user postgres, 127.0.0.1:6379;
+ *       a port that is no number is an error naming the variable
  *   backendDataStoreEnv(settings, database) -> the DB_* and REDIS_* variables the backend reads
  *
  * The local cluster records the settings it started its backend with in its state file
@@ -20,18 +21,28 @@ export const dataStoreDefaults = {
   redis: { host: '127.0.0.1', port: 6379 },
 } as const
 
+/** Throws, naming the variable, when it is set to something that is no port number. */
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name]
+  if (!value) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 65_535)
+    throw new Error(`${name}=${value} is not a port number (1-65535)`)
+  return n
+}
+
 export function dataStoreSettings(env: NodeJS.ProcessEnv = process.env): DataStoreSettings {
   const d = dataStoreDefaults
   return {
     postgres: {
       host: env.DB_HOST || d.postgres.host,
-      port: Number(env.DB_PORT || d.postgres.port),
+      port: port(env, 'DB_PORT', d.postgres.port),
       user: env.DB_USER || d.postgres.user,
       password: env.DB_PASSWORD || undefined,
     },
     redis: {
       host: env.REDIS_HOST || d.redis.host,
-      port: Number(env.REDIS_PORT || d.redis.port),
+      port: port(env, 'REDIS_PORT', d.redis.port),
       password: env.REDIS_PASSWORD || undefined,
     },
   }
