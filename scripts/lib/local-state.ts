@@ -2,6 +2,7 @@
  * Facts of a running local cluster (npm run cluster:local -- up), as JSON in its state dir.
  *
  *   localDir()            -> the state dir: $ARK_LOCAL_DIR or <repo>/.ark/local (gitignored)
+ *   localPaths(dir?)      -> where each thing lives in it (logs/, kubeconfig, git/, ...)
  *   readLocalState(dir?)  -> LocalState | undefined   (undefined: no cluster recorded there)
  *   writeLocalState(s, dir?)
  *   clearLocalState(dir?) -> removes what a local cluster keeps there (never anything else:
@@ -88,6 +89,34 @@ export function writeLocalState(state: LocalState, dir = localDir()): void {
   renameSync(tmp, stateFile(dir))
 }
 
+/** Where `cluster:local up` keeps each thing in its state dir. */
+export type LocalPaths = {
+  dir: string
+  logs: string
+  kwok: string
+  git: string
+  kubeconfig: string
+  /** the same cluster with namespace argocd as default, for Argo CD's processes */
+  argocdKubeconfig: string
+  secrets: string
+  argocdData: string
+  redisData: string
+}
+
+export function localPaths(dir = localDir()): LocalPaths {
+  return {
+    dir,
+    logs: join(dir, 'logs'),
+    kwok: join(dir, 'kwok'),
+    git: join(dir, 'git'),
+    kubeconfig: join(dir, 'kubeconfig'),
+    argocdKubeconfig: join(dir, 'argocd', 'kubeconfig'),
+    secrets: join(dir, 'secrets.json'),
+    argocdData: join(dir, 'argocd'),
+    redisData: join(dir, 'redis'),
+  }
+}
+
 /** Everything `cluster:local up` creates in its state dir. */
 const stateEntries = [
   'state.json',
@@ -102,8 +131,12 @@ const stateEntries = [
   'redis',
 ]
 
-export function clearLocalState(dir = localDir()): void {
-  for (const entry of stateEntries) rmSync(join(dir, entry), { recursive: true, force: true })
+/** Removes what `up` created there; `keepLogs` leaves logs/ for reading after a failed `up`. */
+export function clearLocalState(dir = localDir(), opts: { keepLogs?: boolean } = {}): void {
+  for (const entry of stateEntries) {
+    if (opts.keepLogs && entry === 'logs') continue
+    rmSync(join(dir, entry), { recursive: true, force: true })
+  }
   try {
     rmdirSync(dir) // only when empty
   } catch {}

@@ -14,7 +14,6 @@
  *       both fail early with the log's last lines when `proc` dies meanwhile
  *   freePort(host?)                                     -> Promise<number>
  *   portInUse(port, host?)                              -> Promise<boolean>
- *   tailFile(path, lines?)                              -> string   (log-tail.ts)
  *
  * A ProcRecord is plain JSON (see local-state.ts) so
  * another process can stop what this one started.
@@ -33,8 +32,6 @@ import {
   type Outcome,
 } from './expect.ts'
 import { tailFile } from './log-tail.ts'
-
-export { tailFile }
 
 export type ProcRecord = {
   name: string

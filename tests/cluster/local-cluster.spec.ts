@@ -5,7 +5,7 @@
  */
 import { test } from '@japa/runner'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -15,9 +15,10 @@ import {
   VersionApi,
   type V1Deployment,
 } from '@kubernetes/client-node'
+import { dataStoreSettings } from '../../scripts/lib/data-store-settings.ts'
 import { commitChange, headRevision, restoreRevision } from '../../scripts/lib/git-source.ts'
 import { readLocalState, repoRoot, type LocalState } from '../../scripts/lib/local-state.ts'
-import { isAlive, portInUse } from '../../scripts/lib/supervisor.ts'
+import { isAlive, portInUse, procStartTime } from '../../scripts/lib/supervisor.ts'
 import { toolPath } from '../../scripts/lib/toolchain.ts'
 import { runEchoed, type EchoedRun } from '../lib/run-echoed.ts'
 
@@ -26,10 +27,32 @@ const env = { ...process.env, ARK_LOCAL_DIR: dir }
 
 /** Runs the cluster:local script in this suite's ARK_LOCAL_DIR, echoing its progress. */
 function clusterLocal(...args: string[]): Promise<EchoedRun> {
+  return clusterLocalWith({}, ...args)
+}
+
+function clusterLocalWith(extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<EchoedRun> {
   return runEchoed(process.execPath, [join(repoRoot, 'scripts', 'cluster-local.ts'), ...args], {
     cwd: repoRoot,
-    env,
+    env: { ...env, ...extraEnv },
   })
+}
+
+/** Every process a run of `up` reported starting: "pid N" under its steps. */
+const startedPids = (out: string) =>
+  [...out.matchAll(/^ {2}pid (\d+), log /gm)].map((m) => Number(m[1]))
+
+/** The PIDs of the processes whose command line names this suite's state dir (kwokctl's). */
+function processesIn(stateDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(stateDir)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 }
 
 function kubeConfig(state: LocalState): KubeConfig {
@@ -84,6 +107,24 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  test('an up that fails half-way stops everything it started and keeps only its logs', async ({
+    assert,
+  }) => {
+    // the backend step fails (no such PostgreSQL role) after the control plane and Argo CD started
+    const r = await clusterLocalWith({ DB_USER: 'no_such_role_ark' }, 'up')
+    assert.equal(r.code, 1)
+    assert.match(r.out, /✗ 12\/13 backend: .*role "no_such_role_ark" does not exist/)
+    assert.match(r.out, /everything it had started is stopped again/)
+    const started = startedPids(r.out)
+    assert.lengthOf(started, 4, 'argocd-redis, -repo-server, -application-controller, -server')
+    const alive = started.filter((pid) => procStartTime(pid) !== undefined)
+    assert.deepEqual(alive, [], 'an Argo CD process still runs')
+    assert.deepEqual(processesIn(dir), [], 'a control-plane process still runs')
+    assert.isFalse(existsSync(join(dir, 'state.json')))
+    assert.deepEqual(readdirSync(dir), ['logs'])
+    assert.isTrue(existsSync(join(dir, 'logs', 'control-plane', 'kube-apiserver.log')))
+  })
+
   test('up brings the cluster up and prints the kubeconfig', async ({ assert }) => {
     const r = await clusterLocal('up')
     console.log(`      up took ${(r.ms / 1000).toFixed(1)} s`)
@@ -94,6 +135,8 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     assert.include(r.out, `export KUBECONFIG=${state!.kubeconfig}`)
     assert.include(r.out, state!.argocd.api)
     assert.include(r.out, state!.logDir)
+    // the PostgreSQL and Redis the backend runs against, recorded for the suite
+    assert.deepEqual(state!.dataStores, JSON.parse(JSON.stringify(dataStoreSettings())))
   })
 
   test('the API server answers with Kubernetes 1.34', async ({ assert }) => {

@@ -26,7 +26,6 @@ type Supervisor = {
     url: string,
     options?: { timeoutMs?: number; proc?: ProcRecord; accept?: (status: number) => boolean }
   ): Promise<number>
-  tailFile(path: string | undefined, lines?: number): string
 }
 
 /** Loaded at run time: it lives outside the backend package (and its build). */
