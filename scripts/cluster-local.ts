@@ -51,6 +51,7 @@ import {
 import {
   argocdDataFolders,
   argocdProcesses,
+  BOOTSTRAP_ARGOCD_CM,
   localArgocdCm,
   RECONCILE_SECONDS,
   waitForArgocdCrds,
@@ -295,7 +296,8 @@ function upPlan(
     {
       title:
         `Argo CD: CRDs and base config in namespace ${argocdNamespace}; ` +
-        `argocd-cm: reconcile every ${RECONCILE_SECONDS}s`,
+        `argocd-cm: reconcile every ${RECONCILE_SECONDS}s, ` +
+        `Application health from ${BOOTSTRAP_ARGOCD_CM}`,
       async run(ctx) {
         await kubectl(ctx, 'create', 'namespace', argocdNamespace)
         const manifests = argocdManifestsDir()

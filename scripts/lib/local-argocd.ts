@@ -7,11 +7,13 @@
  *   localArgocdCm()                             -> the argocd-cm data the local profile patches in
  *   waitForArgocdCrds(kubeconfig, names)        -> until each CRD is Established
  */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiextensionsV1Api, KubeConfig } from '@kubernetes/client-node'
+import { parse } from 'yaml'
 import { expect, met, pending } from './expect.ts'
 import { argocdNamespace } from './gitops-apply.ts'
-import type { LocalPaths, LocalState } from './local-state.ts'
+import { repoRoot, type LocalPaths, type LocalState } from './local-state.ts'
 import { toolchainBinDir } from './toolchain.ts'
 
 /**
@@ -19,6 +21,9 @@ import { toolchainBinDir } from './toolchain.ts'
  * (default 180 s): a new commit shows within ~2x this.
  */
 export const RECONCILE_SECONDS = 5
+/** The kind profile's argocd-cm patch: the local profile applies its Application health from it. */
+export const BOOTSTRAP_ARGOCD_CM = 'gitops/bootstrap/argocd/argocd-cm.yaml'
+const APPLICATION_HEALTH = 'resource.customizations.health.argoproj.io_Application'
 
 /** One process of the table. */
 export type ArgocdProcess = {
@@ -153,11 +158,17 @@ export const argocdDataFolders = ['tls', 'ssh', 'gpg/keys', 'gpg/source', 'tmp',
 
 /** The argocd-cm settings of the local profile, on top of Argo CD's base config. */
 export function localArgocdCm(): Record<string, string> {
+  const file = join(repoRoot, BOOTSTRAP_ARGOCD_CM)
+  const data = (parse(readFileSync(file, 'utf8')) as { data?: Record<string, string> }).data
+  const health = data?.[APPLICATION_HEALTH]
+  if (!health) throw new Error(`${BOOTSTRAP_ARGOCD_CM} holds no ${APPLICATION_HEALTH}`)
   return {
     // reconcile every few seconds without jitter; plain HTTP API on loopback
     'timeout.reconciliation': `${RECONCILE_SECONDS}s`,
     'timeout.reconciliation.jitter': '0s',
     'url': 'http://127.0.0.1',
+    // the kind profile's Application health: the root app's health follows its children in both
+    [APPLICATION_HEALTH]: health,
   }
 }
 

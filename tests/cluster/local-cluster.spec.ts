@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   AppsV1Api,
+  CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   VersionApi,
   type V1Deployment,
 } from '@kubernetes/client-node'
+import { parse } from 'yaml'
 import { dataStoreSettings } from '../../scripts/lib/data-store-settings.ts'
 import { commitChange, headRevision, restoreRevision } from '../../scripts/lib/git-source.ts'
 import { readLocalState, repoRoot, type LocalState } from '../../scripts/lib/local-state.ts'
@@ -137,6 +139,20 @@ test.group('local cluster (kwokctl + Argo CD as local processes)', (group) => {
     assert.include(r.out, state!.logDir)
     // the PostgreSQL and Redis the backend runs against, recorded for the suite
     assert.deepEqual(state!.dataStores, JSON.parse(JSON.stringify(dataStoreSettings())))
+  })
+
+  test("argocd-cm carries the kind profile's Application health, from its file", async ({
+    assert,
+  }) => {
+    assert.exists(state, 'up did not record a cluster')
+    const cm = await kubeConfig(state!)
+      .makeApiClient(CoreV1Api)
+      .readNamespacedConfigMap({ name: 'argocd-cm', namespace: 'argocd' })
+    const key = 'resource.customizations.health.argoproj.io_Application'
+    const bootstrap = parse(
+      readFileSync(join(repoRoot, 'gitops', 'bootstrap', 'argocd', 'argocd-cm.yaml'), 'utf8')
+    )
+    assert.equal(cm.data?.[key], bootstrap.data[key])
   })
 
   test('the API server answers with Kubernetes 1.34', async ({ assert }) => {

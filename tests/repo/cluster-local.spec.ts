@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 
 function clusterLocal(args: string[], stateDir: string) {
@@ -77,6 +78,15 @@ test.group('cluster:local --dry-run', (group) => {
       /^↩ on failure: stop backend$/,
       /^# 13\/13 Applications root, backend/,
     ])
+    // argocd-cm gets the kind profile's Application health, read from its file
+    const patch = lines.find((l) => l.includes('patch configmap argocd-cm'))!
+    const data = JSON.parse(patch.replace(/^.* -p '/, '').replace(/'$/, '')).data
+    const bootstrap = parse(
+      readFileSync(join(repoRoot, 'gitops/bootstrap/argocd/argocd-cm.yaml'), 'utf8')
+    )
+    const key = 'resource.customizations.health.argoproj.io_Application'
+    assert.equal(data[key], bootstrap.data[key])
+    assert.equal(data['timeout.reconciliation'], '5s')
     assert.include(out, '(dry run: nothing was executed)')
     assert.isFalse(existsSync(stateDir), 'a dry run created the state dir')
   })
