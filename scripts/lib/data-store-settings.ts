@@ -13,10 +13,10 @@
  */
 
 export type PostgresSettings = { host: string; port: number; user: string; password?: string }
-export type RedisSettings = { host: string; port: number; password?: string }
+type RedisSettings = { host: string; port: number; password?: string }
 export type DataStoreSettings = { postgres: PostgresSettings; redis: RedisSettings }
 
-export const dataStoreDefaults = {
+const dataStoreDefaults = {
   postgres: { host: '127.0.0.1', port: 5432, user: 'postgres' },
   redis: { host: '127.0.0.1', port: 6379 },
 } as const

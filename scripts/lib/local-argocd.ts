@@ -26,7 +26,7 @@ export const BOOTSTRAP_ARGOCD_CM = 'gitops/bootstrap/argocd/argocd-cm.yaml'
 const APPLICATION_HEALTH = 'resource.customizations.health.argoproj.io_Application'
 
 /** One process of the table. */
-export type ArgocdProcess = {
+type ArgocdProcess = {
   name: string
   /** what it is, for the plan's step title */
   title: string

@@ -6,15 +6,13 @@
 import pg from 'pg'
 import { dataStoreSettings, type PostgresSettings } from './data-store-settings.ts'
 
-export type PgSettings = PostgresSettings
-
 /** The PostgreSQL part of dataStoreSettings(env). */
-export function pgSettings(env: NodeJS.ProcessEnv = process.env): PgSettings {
+export function pgSettings(env: NodeJS.ProcessEnv = process.env): PostgresSettings {
   return dataStoreSettings(env).postgres
 }
 
 async function withMaintenanceClient<T>(
-  settings: PgSettings,
+  settings: PostgresSettings,
   body: (c: InstanceType<typeof pg.Client>) => Promise<T>
 ): Promise<T> {
   const c = new pg.Client({ ...settings, database: 'postgres' })
