@@ -21,13 +21,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import {
-  AppsV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node'
+import { AppsV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml'
 import {
   applySecrets,
@@ -49,6 +43,7 @@ import {
 import { kindDir, readKindState, writeKindState, type KindState } from './lib/kind-state.ts'
 import { repoRoot } from './lib/local-state.ts'
 import { runPlan, type Step, type StepContext } from './lib/plan.ts'
+import { serverSideApply } from './lib/server-side-apply.ts'
 import { isAlive, stopProcess, waitForPort } from './lib/supervisor.ts'
 import { readPins, toolchainBinDir } from './lib/toolchain.ts'
 import { vendoredInstallPath } from './vendor-argocd-install.ts'
@@ -188,31 +183,6 @@ function kubeConfig(): KubeConfig {
   return kc
 }
 
-/** Server-side apply in dependency order: Namespaces and CRDs first. */
-async function serverSideApply(objects: KubernetesObject[]) {
-  const rank = (o: KubernetesObject) =>
-    o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2
-  const client = KubernetesObjectApi.makeApiClient(kubeConfig())
-  for (const obj of [...objects].sort((a, b) => rank(a) - rank(b))) {
-    try {
-      await client.patch(
-        obj,
-        undefined,
-        undefined,
-        'agent-ready-k8s',
-        true,
-        PatchStrategy.ServerSideApply
-      )
-    } catch (e) {
-      const body = (e as { body?: unknown }).body
-      const cause = typeof body === 'string' ? body : (e as Error).message
-      throw new Error(
-        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${cause}`
-      )
-    }
-  }
-}
-
 async function waitForArgoCD(timeoutMs = 600_000) {
   const apps = kubeConfig().makeApiClient(AppsV1Api)
   let last = ''
@@ -250,7 +220,7 @@ async function installArgoCD(ctx: StepContext) {
   await ctx.act(
     `server-side apply the ${ctx.dryRun ? '' : `${objects.length} `}rendered objects ` +
       '(Namespaces and CRDs first)',
-    () => serverSideApply(objects)
+    () => serverSideApply(kubeConfig(), objects)
   )
   await ctx.act('wait until every Argo CD Deployment/StatefulSet is ready', () => waitForArgoCD())
 }

@@ -26,14 +26,10 @@ import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import {
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node'
+import { type KubernetesObject } from '@kubernetes/client-node'
 import { exitStatusOf, parseCommandLine } from './lib/cli.ts'
 import { repoRoot } from './lib/local-state.ts'
+import { serverSideApply } from './lib/server-side-apply.ts'
 // The backend's own production rules (committed, low-variety, shared secrets): refused here
 // already, instead of as a crash-looping pod later.
 import { productionSecretProblems, secretProblem } from '../backend/app/services/secret_policy.ts'
@@ -197,27 +193,7 @@ export function describeObjects(objects: KubernetesObject[]): string[] {
 }
 
 export async function applySecrets(kubeconfig: string, objects: KubernetesObject[]): Promise<void> {
-  const kc = new KubeConfig()
-  kc.loadFromFile(kubeconfig)
-  const client = KubernetesObjectApi.makeApiClient(kc)
-  for (const obj of objects) {
-    try {
-      await client.patch(
-        obj,
-        undefined,
-        undefined,
-        'agent-ready-k8s-secrets',
-        true,
-        PatchStrategy.ServerSideApply
-      )
-    } catch (e) {
-      const body = (e as { body?: unknown }).body
-      const cause = typeof body === 'string' ? body : (e as Error).message
-      throw new Error(
-        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${cause}`
-      )
-    }
-  }
+  await serverSideApply(kubeconfig, objects, 'agent-ready-k8s-secrets')
 }
 
 const usage =

@@ -20,19 +20,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node'
+import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml'
 import { expect, failed, met, pending, type ExpectationError, type Outcome } from './expect.ts'
 import { repoRoot } from './local-state.ts'
+import { kubeConfigFrom, serverSideApply } from './server-side-apply.ts'
 
 export const argocdNamespace = 'argocd'
-const FIELD_MANAGER = 'agent-ready-k8s'
 
 export type AppStatus = {
   name: string
@@ -41,34 +35,6 @@ export type AppStatus = {
   /** last operation phase (Running, Succeeded, Failed, ...) */
   operation?: string
   message?: string
-}
-
-function kubeConfigFrom(kubeconfig: string): KubeConfig {
-  const kc = new KubeConfig()
-  kc.loadFromFile(kubeconfig)
-  return kc
-}
-
-async function serverSideApply(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
-  const client = KubernetesObjectApi.makeApiClient(kc)
-  for (const obj of objects) {
-    try {
-      await client.patch(
-        obj,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply
-      )
-    } catch (e) {
-      const body = (e as { body?: unknown }).body
-      const cause = typeof body === 'string' ? body : (e as Error).message
-      throw new Error(
-        `applying ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${cause}`
-      )
-    }
-  }
 }
 
 function yamlObjects(file: string): KubernetesObject[] {
