@@ -1,277 +1,408 @@
 /*
  * npm run bench:api — a benchmark that prints numbers, not a test.
  *
- *  1. GET /v1/hello on the backend (started as `npm start` starts it, NODE_ENV=production)
- *     against the same response from a bare node:http server, measured in this run:
- *     RPS, p99 and the ratio (target: backend >= 60% of bare).
- *  2. GET /v1/organizations/:id/projects with 100 projects, 50 connections: p99 (target <= 20 ms).
+ * Each route of the backend (started as `npm start` starts it, NODE_ENV=production) against its
+ * ceiling measured in the same run: the same route in the framework-free reference server
+ * (reference_server.ts: same token checks, same SQL, same bytes, same pool size; hello is bare
+ * node:http). Before measuring, the bench checks that both answer the same bytes.
  *
- * Everything runs on 127.0.0.1 against the machine's PostgreSQL and Redis, in its own
- * database (BENCH_DB_DATABASE, default agent_ready_bench), which it creates and migrates.
- * Knobs: BENCH_DURATION (seconds per measurement, default 10; the hello
- * comparison alternates 3 rounds of half of it), BENCH_CONNECTIONS (default 50).
+ *   GET  /v1/hello                                  backend ≥ 0.75 of bare node:http req/s
+ *   GET  /v1/organizations/:id/projects (20, 100)   ≥ 0.80 of the reference's req/s, p99 ≤ 1.2×
+ *   POST /v1/organizations/:id/projects             ≥ 0.70 of the reference's req/s
+ *
+ * Per route: a warm-up of each side, then rounds that alternate reference and backend (who goes
+ * first alternates too), so the noise of a shared machine hits both; the medians are compared.
+ * Also printed: CPU time per request of each side, the backend's RSS after warm-up and after each
+ * list round (target: no growth, < 200 MB), the load average. Results: reports/bench/api.json,
+ * and one line per run in reports/bench/api-history.jsonl (to compare commits).
+ *
+ * Knobs: BENCH_DURATION (s per round and side, default 5), BENCH_ROUNDS (default 3),
+ * BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50), BENCH_DB_DATABASE.
  */
 import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
 import autocannon from 'autocannon'
-import pg from 'pg'
+import { repoRoot } from '../../scripts/lib/local-state.ts'
 import {
-  freePort,
-  startProcess,
-  stopProcess,
-  waitForHttp,
-  type ProcRecord,
-} from '../../scripts/lib/supervisor.ts'
-import { ensureDatabase, pgSettings } from '../../scripts/lib/postgres.ts'
+  POOL_SIZE,
+  PROJECTS,
+  cpuMs,
+  database,
+  poolConnections,
+  rssMb,
+  startStack,
+  type Side,
+  type Stack,
+} from './stack.ts'
 
-const backendDir = fileURLToPath(new URL('../', import.meta.url))
-const logDir = `${backendDir}tmp/bench`
-const duration = Number(process.env.BENCH_DURATION ?? 10)
+const duration = Number(process.env.BENCH_DURATION ?? 5)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const warmup = Number(process.env.BENCH_WARMUP ?? 3)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
-const database = process.env.BENCH_DB_DATABASE ?? 'agent_ready_bench'
-const HELLO_ROUNDS = 3
+const reportDir = join(repoRoot, 'reports', 'bench')
+
+const RSS_LIMIT_MB = 200
+/** RSS may wobble with the garbage collector; more than this between list rounds is growth. */
+const RSS_GROWTH_TOLERANCE_MB = 5
+
+type Target = { rps: number; p99?: number }
+type Scenario = {
+  name: string
+  label: string
+  method: 'GET' | 'POST'
+  path: (stack: Stack) => string
+  token?: (stack: Stack) => string
+  body?: string
+  target: Target
+  /** a list route: the backend's RSS is sampled after its rounds */
+  list?: boolean
+  /** run before every measurement (e.g. start the writes from an empty organization) */
+  reset?: (stack: Stack) => Promise<void>
+}
+
+type Measurement = {
+  round: number
+  rps: number
+  p50: number
+  p99: number
+  cpuUsPerRequest: number
+  non2xx: number
+  errors: number
+  load1: number
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'GET /v1/hello',
+    label: 'hello',
+    method: 'GET',
+    path: () => '/v1/hello',
+    target: { rps: 0.75 },
+  },
+  ...[20, 100].map((perPage) => ({
+    name: `GET /v1/organizations/:id/projects?perPage=${perPage}`,
+    label: `list ${perPage}`,
+    method: 'GET' as const,
+    path: (stack: Stack) =>
+      `/v1/organizations/${stack.reader.organizationId}/projects?perPage=${perPage}`,
+    token: (stack: Stack) => stack.reader.token,
+    target: { rps: 0.8, p99: 1.2 },
+    list: true,
+  })),
+  {
+    name: 'POST /v1/organizations/:id/projects',
+    label: 'create',
+    method: 'POST',
+    path: (stack) => `/v1/organizations/${stack.writer.organizationId}/projects`,
+    token: (stack) => stack.writer.token,
+    // [<id>]: a fresh id per request (autocannon), so every name is new (no 409)
+    body: JSON.stringify({ name: 'bench-[<id>]', description: 'benchmark project' }),
+    target: { rps: 0.7 },
+    async reset(stack) {
+      await stack.db.query('DELETE FROM projects WHERE organization_id = $1', [
+        stack.writer.organizationId,
+      ])
+      await stack.db.query('VACUUM projects')
+    },
+  },
+]
 
 function median(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]
 }
 
-const env: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
-  NODE_ENV: 'production',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  APP_KEY: randomBytes(32).toString('base64url'),
-  JWT_SECRET: randomBytes(32).toString('base64url'),
-  DB_HOST: process.env.DB_HOST ?? '127.0.0.1',
-  DB_PORT: process.env.DB_PORT ?? '5432',
-  DB_USER: process.env.DB_USER ?? 'postgres',
-  DB_PASSWORD: process.env.DB_PASSWORD ?? '',
-  DB_DATABASE: database,
-  REDIS_HOST: process.env.REDIS_HOST ?? '127.0.0.1',
-  REDIS_PORT: process.env.REDIS_PORT ?? '6379',
-  REDIS_PASSWORD: process.env.REDIS_PASSWORD ?? '',
-  ENV_PATH: 'bench/', // no .env there: only the settings above count
+const load = () => loadavg().map((n) => Number(n.toFixed(2)))
+
+async function measure(
+  stack: Stack,
+  side: Side,
+  scenario: Scenario,
+  seconds: number,
+  round: number
+): Promise<Measurement> {
+  await scenario.reset?.(stack)
+  const token = scenario.token?.(stack)
+  const cpuBefore = cpuMs(stack.procs[side])
+  const result = await autocannon({
+    url: `${stack.urls[side]}${scenario.path(stack)}`,
+    method: scenario.method,
+    connections,
+    duration: seconds,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(scenario.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: scenario.body,
+    idReplacement: scenario.body !== undefined,
+  })
+  const requests = result.requests.total
+  return {
+    round,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuUsPerRequest: Math.round(((cpuMs(stack.procs[side]) - cpuBefore) * 1000) / requests),
+    non2xx: result.non2xx,
+    errors: result.errors,
+    load1: load()[0],
+  }
+}
+
+function describe(side: Side, m: Measurement) {
+  const faults = m.non2xx || m.errors ? `   non-2xx ${m.non2xx}, errors ${m.errors}  INVALID` : ''
+  return (
+    `  round ${m.round} ${side.padEnd(9)} ${String(m.rps).padStart(6)} req/s  p50 ${String(m.p50).padStart(3)} ms` +
+    `  p99 ${String(m.p99).padStart(3)} ms  CPU ${String(m.cpuUsPerRequest).padStart(5)} µs/req  load ${m.load1.toFixed(1)}${faults}`
+  )
 }
 
 /**
- * The database floor: the list's two statements (user by id, then the page with
- * its total) straight through a 10-connection pg pool at the same concurrency,
- * so the API's p99 can be read against what PostgreSQL alone gives on this machine.
+ * Both sides must answer the same: byte-identical bodies for the reads (and the headers that
+ * matter), the same shape for a create (its id and timestamps differ by nature).
  */
-async function measureDatabaseFloor(userId: number, organizationId: number, seconds: number) {
-  const pool = new pg.Pool({
-    host: env.DB_HOST,
-    port: Number(env.DB_PORT),
-    user: env.DB_USER,
-    password: env.DB_PASSWORD,
-    database,
-    max: 10,
-  })
-  const latencies: number[] = []
-  const end = Date.now() + seconds * 1000
-  const worker = async () => {
-    while (Date.now() < end) {
-      const started = performance.now()
-      await pool.query('SELECT * FROM users WHERE id = $1 LIMIT 1', [userId])
-      await pool.query(
-        'SELECT projects.*, count(*) OVER () AS page_total FROM projects ' +
-          'WHERE organization_id = $1 ORDER BY id LIMIT 20 OFFSET 0',
-        [organizationId]
+async function checkSameAnswers(stack: Stack) {
+  const problems: string[] = []
+  const compared = ['content-type', 'cache-control', 'x-content-type-options']
+  const fetchBoth = async (path: string, init: RequestInit | ((side: Side) => RequestInit)) => {
+    const answers = await Promise.all(
+      (['reference', 'backend'] as const).map(async (side) => {
+        const response = await fetch(
+          `${stack.urls[side]}${path}`,
+          typeof init === 'function' ? init(side) : init
+        )
+        return { status: response.status, headers: response.headers, body: await response.text() }
+      })
+    )
+    return { reference: answers[0], backend: answers[1] }
+  }
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+  for (const scenario of scenarios.filter((s) => s.method === 'GET')) {
+    const token = scenario.token?.(stack)
+    const path = scenario.path(stack)
+    const { reference, backend } = await fetchBoth(path, { headers: token ? bearer(token) : {} })
+    if (reference.status !== 200 || backend.status !== 200) {
+      problems.push(`${path}: status reference ${reference.status}, backend ${backend.status}`)
+    }
+    if (reference.body !== backend.body) {
+      problems.push(
+        `${path}: bodies differ\n  reference ${reference.body.slice(0, 300)}\n  backend   ${backend.body.slice(0, 300)}`
       )
-      latencies.push(performance.now() - started)
+    }
+    for (const header of compared) {
+      if (reference.headers.get(header) !== backend.headers.get(header)) {
+        problems.push(
+          `${path}: header ${header}: reference ${reference.headers.get(header)}, backend ${backend.headers.get(header)}`
+        )
+      }
     }
   }
-  await Promise.all(Array.from({ length: connections }, worker))
-  await pool.end()
-  latencies.sort((a, b) => a - b)
-  const p99 = Math.round(latencies[Math.floor(latencies.length * 0.99)])
-  const rps = Math.round(latencies.length / seconds)
-  console.log(
-    `  ${'PostgreSQL alone (same 2 queries)'.padEnd(34)} ${String(rps).padStart(7)} ` +
-      `req/s   p99 ${p99} ms`
-  )
-  return { rps, p99 }
-}
-
-type Measurement = { rps: number; p99: number; p50: number; non2xx: number; errors: number }
-
-async function measure(
-  title: string,
-  url: string,
-  headers: Record<string, string> = {},
-  seconds = duration
-): Promise<Measurement> {
-  const result = await autocannon({ url, connections, duration: seconds, headers })
-  const measurement = {
-    rps: Math.round(result.requests.average),
-    p99: result.latency.p99,
-    p50: result.latency.p50,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  }
-  if (title) {
-    console.log(
-      `  ${title.padEnd(34)} ${String(measurement.rps).padStart(7)} ` +
-        `req/s   p50 ${measurement.p50} ms   p99 ${measurement.p99} ms` +
-        (measurement.non2xx || measurement.errors
-          ? `   (non-2xx ${measurement.non2xx}, errors ${measurement.errors})`
-          : '')
+  const listPath = scenarios[1].path(stack)
+  const unauthorized = await fetchBoth(listPath, { headers: bearer(`${stack.reader.token}x`) })
+  if (unauthorized.reference.status !== 401 || unauthorized.backend.status !== 401) {
+    problems.push(
+      `a tampered token: reference ${unauthorized.reference.status}, backend ${unauthorized.backend.status} (both must be 401)`
     )
   }
-  return measurement
+  const writePath = scenarios[3].path(stack)
+  // each side its own name (one organization, unique names), surrounded by blanks to trim
+  const create = (name: (side: Side) => string) => (side: Side) => ({
+    method: 'POST',
+    headers: { ...bearer(stack.writer.token), 'content-type': 'application/json' },
+    body: JSON.stringify({ name: name(side), description: null }),
+  })
+  const created = await fetchBoth(
+    writePath,
+    create((side) => `  check-${side}  `)
+  )
+  const shape = (body: string) => {
+    const { id, name, createdAt, updatedAt, ...rest } = JSON.parse(body)
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+    return {
+      id: typeof id,
+      name: name.replace(/-(reference|backend)$/, ''),
+      createdAt: iso.test(createdAt),
+      same: createdAt === updatedAt,
+      ...rest,
+    }
+  }
+  if (created.reference.status !== 201 || created.backend.status !== 201) {
+    problems.push(
+      `create: status reference ${created.reference.status}, backend ${created.backend.status}`
+    )
+  } else if (
+    JSON.stringify(shape(created.reference.body)) !== JSON.stringify(shape(created.backend.body))
+  ) {
+    problems.push(
+      `create: answers differ\n  reference ${created.reference.body}\n  backend   ${created.backend.body}`
+    )
+  }
+  const again = await fetchBoth(
+    writePath,
+    create((side) => `check-${side}`)
+  )
+  if (again.reference.status !== 409 || again.backend.status !== 409) {
+    problems.push(
+      `a taken name: reference ${again.reference.status}, backend ${again.backend.status} (both must be 409)`
+    )
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `the reference does not answer like the backend, so the comparison would be dishonest:\n${problems.join('\n')}`
+    )
+  }
+  console.log(
+    '  same answers: list bodies byte-identical (20, 100), hello identical, create same shape, 401 and 409 alike'
+  )
 }
 
-async function api(base: string, method: string, path: string, body?: object, token?: string) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const json = await response.json()
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`)
-  return json
+function commit() {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'backend'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim()
+    return dirty ? `${sha}+dirty` : sha
+  } catch {
+    return 'unknown'
+  }
 }
+
+const pass = (ok: boolean) => (ok ? 'PASS' : 'MISS')
 
 async function main() {
-  const started: ProcRecord[] = []
+  const loadBefore = load()
+  console.log(
+    `bench:api — ${connections} connections, ${rounds} rounds of ${duration} s per side (warm-up ${warmup} s), ` +
+      `database ${database}, pool ${POOL_SIZE} a side, ${cpus().length} cores, load average ${loadBefore.join(' ')}`
+  )
+  const stack = await startStack()
   try {
-    console.log(
-      `bench:api — ${connections} connections, ${duration} s per measurement, database ${database}`
-    )
-    await ensureDatabase(database, pgSettings(env))
-    execFileSync(process.execPath, ['ace.js', 'migration:run', '--force', '--no-schema-generate'], {
-      cwd: backendDir,
-      env: { ...env, PORT: '0' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
-
-    const barePort = await freePort()
-    const bare = startProcess({
-      name: 'bench-bare-http',
-      cmd: process.execPath,
-      args: ['bench/bare_server.ts', String(barePort)],
-      cwd: backendDir,
-      log: `${logDir}/bare.log`,
-    })
-    started.push(bare)
-
-    const port = await freePort()
-    const startScript: string = JSON.parse(
-      execFileSync(
-        process.execPath,
-        ['-p', 'JSON.stringify(require("./package.json").scripts.start)'],
-        {
-          cwd: backendDir,
-          encoding: 'utf8',
+    await checkSameAnswers(stack)
+    const rss: { afterWarmup?: number; afterListRounds: number[] } = { afterListRounds: [] }
+    let pools: Record<Side, number> | undefined
+    const results = []
+    for (const scenario of scenarios) {
+      console.log(`\n${scenario.name}`)
+      for (const side of ['reference', 'backend'] as const) {
+        await measure(stack, side, scenario, warmup, 0)
+      }
+      if (scenario.list && !pools) {
+        rss.afterWarmup = rssMb(stack.procs.backend)
+        pools = await poolConnections(stack.db)
+        console.log(
+          `  after warm-up: backend RSS ${rss.afterWarmup} MB; database connections backend ${pools.backend}, reference ${pools.reference}`
+        )
+        if (pools.backend !== pools.reference) {
+          throw new Error(
+            `the two sides hold different pools (backend ${pools.backend}, reference ${pools.reference}): not comparable`
+          )
         }
+      }
+      const measured: Record<Side, Measurement[]> = { reference: [], backend: [] }
+      for (let round = 1; round <= rounds; round++) {
+        const order: Side[] = round % 2 === 1 ? ['reference', 'backend'] : ['backend', 'reference']
+        for (const side of order) {
+          const m = await measure(stack, side, scenario, duration, round)
+          measured[side].push(m)
+          console.log(describe(side, m))
+          if (scenario.list && side === 'backend') {
+            rss.afterListRounds.push(rssMb(stack.procs.backend))
+          }
+        }
+      }
+      const summary = (side: Side) => ({
+        rps: median(measured[side].map((m) => m.rps)),
+        p99: median(measured[side].map((m) => m.p99)),
+        cpuUsPerRequest: median(measured[side].map((m) => m.cpuUsPerRequest)),
+      })
+      const reference = summary('reference')
+      const backend = summary('backend')
+      const rpsRatio = backend.rps / reference.rps
+      const p99Ratio = backend.p99 / Math.max(reference.p99, 1)
+      const valid = [...measured.reference, ...measured.backend].every(
+        (m) => !m.non2xx && !m.errors
       )
-    )
-    const [cmd, ...args] = startScript.split(/\s+/)
-    const backend = startProcess({
-      name: 'bench-backend',
-      cmd: cmd === 'node' ? process.execPath : cmd,
-      args,
-      cwd: backendDir,
-      env: { ...env, PORT: String(port) },
-      log: `${logDir}/backend.log`,
-    })
-    started.push(backend)
-
-    const bareUrl = `http://127.0.0.1:${barePort}/v1/hello`
-    const base = `http://127.0.0.1:${port}`
-    await waitForHttp(bareUrl, { timeoutMs: 30_000, proc: bare })
-    await waitForHttp(`${base}/ready`, { timeoutMs: 60_000, proc: backend })
-
-    // Other load on a shared machine drifts over seconds: alternate short rounds
-    // of bare and backend and compare the medians, not one long run of each.
-    const rounds = HELLO_ROUNDS
-    const roundSeconds = Math.max(2, Math.round(duration / 2))
-    console.log(
-      `\nGET /v1/hello (warm-up 3 s each, then ${rounds} alternating rounds of ${roundSeconds} s)`
-    )
-    await measure('', bareUrl, {}, 3)
-    await measure('', `${base}/v1/hello`, {}, 3)
-    const bareRounds: Measurement[] = []
-    const helloRounds: Measurement[] = []
-    for (let round = 1; round <= rounds; round++) {
-      bareRounds.push(await measure(`round ${round} bare node:http`, bareUrl, {}, roundSeconds))
-      helloRounds.push(
-        await measure(`round ${round} backend /v1/hello`, `${base}/v1/hello`, {}, roundSeconds)
-      )
-    }
-    const bareResult = {
-      rps: median(bareRounds.map((m) => m.rps)),
-      p99: median(bareRounds.map((m) => m.p99)),
-    }
-    const hello = {
-      rps: median(helloRounds.map((m) => m.rps)),
-      p99: median(helloRounds.map((m) => m.p99)),
-    }
-    const ratio = hello.rps / bareResult.rps
-    console.log(
-      `  median: bare ${bareResult.rps} req/s (p99 ${bareResult.p99} ` +
-        `ms), backend ${hello.rps} req/s (p99 ${hello.p99} ms)`
-    )
-    console.log(
-      `  ratio backend/bare: ${(ratio * 100).toFixed(1)}% of bare ` +
-        `node:http RPS (target >= 60%) ${ratio >= 0.6 ? 'MET' : 'MISSED'}`
-    )
-
-    const { token, user } = await api(base, 'POST', '/v1/auth/guest-signin', {
-      username: `bench_${Date.now().toString(36)}`,
-    })
-    const organization = await api(base, 'POST', '/v1/organizations', { name: 'bench' }, token)
-    for (let i = 0; i < 100; i++) {
-      await api(
-        base,
-        'POST',
-        `/v1/organizations/${organization.id}/projects`,
-        { name: `project-${i}`, description: 'benchmark project' },
-        token
+      const rpsMet = valid && rpsRatio >= scenario.target.rps
+      const p99Met = scenario.target.p99 === undefined || (valid && p99Ratio <= scenario.target.p99)
+      results.push({
+        name: scenario.name,
+        label: scenario.label,
+        target: scenario.target,
+        reference: { ...reference, rounds: measured.reference },
+        backend: { ...backend, rounds: measured.backend },
+        rpsRatio: Number(rpsRatio.toFixed(3)),
+        p99Ratio: Number(p99Ratio.toFixed(3)),
+        valid,
+        met: rpsMet && p99Met,
+      })
+      console.log(
+        `  median: reference ${reference.rps} req/s p99 ${reference.p99} ms, backend ${backend.rps} req/s p99 ${backend.p99} ms` +
+          ` → ${rpsRatio.toFixed(3)} of the throughput (target ≥ ${scenario.target.rps}) ${pass(rpsMet)}` +
+          (scenario.target.p99
+            ? `, p99 ${p99Ratio.toFixed(2)}× (target ≤ ${scenario.target.p99}×) ${pass(p99Met)}`
+            : '') +
+          (valid ? '' : ' — INVALID: some requests failed')
       )
     }
-    const listUrl = `${base}/v1/organizations/${organization.id}/projects`
-    const listed = await api(
-      base,
-      'GET',
-      `/v1/organizations/${organization.id}/projects`,
-      undefined,
-      token
-    )
-    console.log(
-      `\nGET /v1/organizations/:id/projects (${listed.meta.total} ` +
-        `projects, page of ${listed.meta.perPage})`
-    )
-    const auth = { authorization: `Bearer ${token}` }
-    await measure('', listUrl, auth, 3)
-    const list = await measure('backend list projects', listUrl, auth)
-    const floor = await measureDatabaseFloor(user.id, organization.id, duration)
-    console.log(`  p99 ${list.p99} ms (target <= 20 ms) ${list.p99 <= 20 ? 'MET' : 'MISSED'}`)
+    const loadAfter = load()
 
-    console.log('\nsummary')
+    const rssMax = Math.max(rss.afterWarmup ?? 0, ...rss.afterListRounds)
+    const perList = [rss.afterListRounds.slice(0, rounds), rss.afterListRounds.slice(rounds)]
+    const growth = Math.max(...perList.map((values) => values[values.length - 1] - values[0]))
+    const rssMet = rssMax < RSS_LIMIT_MB && growth <= RSS_GROWTH_TOLERANCE_MB
+
+    console.log('\nsummary (medians; ratio = backend / reference)')
+    const head = `  ${'route'.padEnd(52)} ${'reference'.padStart(17)} ${'backend'.padStart(17)}   ${'rps'.padStart(5)} ${'p99'.padStart(6)}   target`
+    console.log(head)
+    for (const r of results) {
+      const side = (s: { rps: number; p99: number }) =>
+        `${String(s.rps).padStart(6)}/s ${String(s.p99).padStart(4)} ms`
+      const targets =
+        `rps ≥ ${r.target.rps} ${pass(r.valid && r.rpsRatio >= r.target.rps)}` +
+        (r.target.p99
+          ? `, p99 ≤ ${r.target.p99}× ${pass(r.valid && r.p99Ratio <= r.target.p99)}`
+          : '')
+      console.log(
+        `  ${r.name.padEnd(52)} ${side(r.reference)} ${side(r.backend)}   ${r.rpsRatio.toFixed(3).padStart(5)} ${(r.p99Ratio.toFixed(2) + '×').padStart(6)}   ${targets}`
+      )
+    }
     console.log(
-      `  hello: backend ${hello.rps} req/s (p99 ${hello.p99} ms), bare ${bareResult.rps} ` +
-        `req/s (p99 ${bareResult.p99} ms), ratio ${(ratio * 100).toFixed(1)}%`
+      `  CPU per request, backend / reference: ${results
+        .map((r) => `${r.label} ${r.backend.cpuUsPerRequest}/${r.reference.cpuUsPerRequest} µs`)
+        .join(', ')}`
     )
     console.log(
-      `  list:  ${list.rps} req/s, p99 ${list.p99} ms; ` +
-        `PostgreSQL alone ${floor.rps} req/s, p99 ${floor.p99} ms`
+      `  backend RSS: ${rss.afterWarmup} MB after warm-up, after the list rounds ${rss.afterListRounds.join(', ')} MB` +
+        ` (growth ${growth} MB; target < ${RSS_LIMIT_MB} MB, no growth) ${pass(rssMet)}`
     )
     console.log(
-      `  load average during the run: ${loadavg()
-        .map((n) => n.toFixed(1))
-        .join(' ')} on ${cpus().length} cores`
+      `  load average: before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (${cpus().length} cores)`
     )
+
+    const report = {
+      date: new Date().toISOString(),
+      commit: commit(),
+      node: process.version,
+      cores: cpus().length,
+      settings: { duration, rounds, warmup, connections, poolSize: POOL_SIZE, projects: PROJECTS },
+      load: { before: loadBefore, after: loadAfter },
+      pools,
+      scenarios: results,
+      rss: { ...rss, growth, limit: RSS_LIMIT_MB, met: rssMet },
+    }
+    mkdirSync(reportDir, { recursive: true })
+    writeFileSync(join(reportDir, 'api.json'), `${JSON.stringify(report, null, 2)}\n`)
+    appendFileSync(join(reportDir, 'api-history.jsonl'), `${JSON.stringify(report)}\n`)
+    console.log(`  written: reports/bench/api.json (and a line in reports/bench/api-history.jsonl)`)
   } finally {
-    for (const record of started.reverse()) {
-      await stopProcess(record)
-    }
+    await stack.stop()
   }
 }
 

@@ -1,0 +1,218 @@
+/*
+ * What `npm run bench:api` and `bench/profile.ts` measure: the backend, started as `npm start`
+ * starts it (NODE_ENV=production), and the framework-free reference server (reference_server.ts),
+ * both on free loopback ports, on the same fresh database (dropped, created and migrated per run:
+ * BENCH_DB_DATABASE, default agent_ready_bench), the same JWT secret and the same pool size.
+ * Seeded through the backend's API: one organization with 100 projects (the lists) and a second
+ * organization for the writes, each with its own guest user and token.
+ */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import {
+  freePort,
+  startProcess,
+  stopProcess,
+  waitForHttp,
+  type ProcRecord,
+} from '../../scripts/lib/supervisor.ts'
+import { dropDatabase, ensureDatabase, pgSettings } from '../../scripts/lib/postgres.ts'
+
+export const backendDir = fileURLToPath(new URL('../', import.meta.url))
+export const logDir = `${backendDir}tmp/bench`
+export const database = process.env.BENCH_DB_DATABASE ?? 'agent_ready_bench'
+/** The backend's pool (config/database.ts, pool.max); the bench checks both sides open as many. */
+export const POOL_SIZE = 10
+export const PROJECTS = 100
+
+/** The application_name each side's connections carry, so PostgreSQL can count them apart. */
+export const APP_NAMES = { backend: 'bench-backend', reference: 'bench-reference' } as const
+
+export type Side = keyof typeof APP_NAMES
+
+export type Stack = {
+  env: NodeJS.ProcessEnv
+  urls: Record<Side, string>
+  procs: Record<Side, ProcRecord>
+  /** the user whose organization holds the 100 listed projects */
+  reader: { token: string; organizationId: number }
+  /** the user whose organization takes the benchmark's writes */
+  writer: { token: string; organizationId: number }
+  /** a client of the bench's own (not counted as either side's pool) */
+  db: pg.Client
+  stop(): Promise<void>
+}
+
+export function benchEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    APP_KEY: randomBytes(32).toString('base64url'),
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    DB_HOST: process.env.DB_HOST ?? '127.0.0.1',
+    DB_PORT: process.env.DB_PORT ?? '5432',
+    DB_USER: process.env.DB_USER ?? 'postgres',
+    DB_PASSWORD: process.env.DB_PASSWORD ?? '',
+    DB_DATABASE: database,
+    REDIS_HOST: process.env.REDIS_HOST ?? '127.0.0.1',
+    REDIS_PORT: process.env.REDIS_PORT ?? '6379',
+    REDIS_PASSWORD: process.env.REDIS_PASSWORD ?? '',
+    ENV_PATH: 'bench/', // no .env there: only the settings above count
+  }
+}
+
+/** `npm start`'s command line (backend/package.json), with extra Node flags after `node`. */
+function startCommand(nodeFlags: string[]) {
+  const { scripts } = JSON.parse(readFileSync(`${backendDir}package.json`, 'utf8'))
+  const [cmd, ...args] = (scripts.start as string).split(/\s+/)
+  if (cmd !== 'node') throw new Error(`backend's start script no longer starts with node: ${cmd}`)
+  return { cmd: process.execPath, args: [...nodeFlags, ...args] }
+}
+
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: object,
+  token?: string
+) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const json = await response.json()
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`)
+  return json
+}
+
+async function guestWithOrganization(base: string, name: string) {
+  const { token } = await api(base, 'POST', '/v1/auth/guest-signin', {
+    username: `${name}_${Date.now().toString(36)}`,
+  })
+  const organization = await api(base, 'POST', '/v1/organizations', { name }, token)
+  return { token: token as string, organizationId: organization.id as number }
+}
+
+export async function startStack(
+  options: {
+    nodeFlags?: Partial<Record<Side, string[]>>
+    extraEnv?: Partial<Record<Side, NodeJS.ProcessEnv>>
+  } = {}
+): Promise<Stack> {
+  const env = benchEnv()
+  await dropDatabase(database, pgSettings(env))
+  await ensureDatabase(database, pgSettings(env))
+  execFileSync(process.execPath, ['ace.js', 'migration:run', '--force', '--no-schema-generate'], {
+    cwd: backendDir,
+    env: { ...env, PORT: '0' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+
+  const started: ProcRecord[] = []
+  const stop = async () => {
+    for (const record of started.reverse()) await stopProcess(record, { graceMs: 10_000 })
+  }
+  try {
+    const ports = { backend: await freePort(), reference: await freePort() }
+    const backendCommand = startCommand(options.nodeFlags?.backend ?? [])
+    const backend = startProcess({
+      name: 'bench-backend',
+      ...backendCommand,
+      cwd: backendDir,
+      env: {
+        ...env,
+        ...options.extraEnv?.backend,
+        PORT: String(ports.backend),
+        PGAPPNAME: APP_NAMES.backend,
+      },
+      log: `${logDir}/backend.log`,
+    })
+    started.push(backend)
+    const reference = startProcess({
+      name: 'bench-reference',
+      cmd: process.execPath,
+      args: [
+        ...(options.nodeFlags?.reference ?? []),
+        'bench/reference_server.ts',
+        String(ports.reference),
+      ],
+      cwd: backendDir,
+      env: {
+        ...env,
+        ...options.extraEnv?.reference,
+        DB_POOL_MAX: String(POOL_SIZE),
+        PGAPPNAME: APP_NAMES.reference,
+      },
+      log: `${logDir}/reference.log`,
+    })
+    started.push(reference)
+    const urls = {
+      backend: `http://127.0.0.1:${ports.backend}`,
+      reference: `http://127.0.0.1:${ports.reference}`,
+    }
+    await waitForHttp(`${urls.reference}/v1/hello`, { timeoutMs: 30_000, proc: reference })
+    await waitForHttp(`${urls.backend}/ready`, { timeoutMs: 60_000, proc: backend })
+
+    const reader = await guestWithOrganization(urls.backend, 'bench')
+    for (let i = 0; i < PROJECTS; i++) {
+      await api(
+        urls.backend,
+        'POST',
+        `/v1/organizations/${reader.organizationId}/projects`,
+        { name: `project-${i}`, description: 'benchmark project' },
+        reader.token
+      )
+    }
+    const writer = await guestWithOrganization(urls.backend, 'bench_writes')
+
+    const db = new pg.Client({ ...pgSettings(env), database, application_name: 'bench-driver' })
+    await db.connect()
+    return {
+      env,
+      urls,
+      procs: { backend, reference },
+      reader,
+      writer,
+      db,
+      async stop() {
+        await db.end().catch(() => {})
+        await stop()
+      },
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
+/** Connections each side holds open to the bench database right now. */
+export async function poolConnections(db: pg.Client): Promise<Record<Side, number>> {
+  const { rows } = await db.query<{ application_name: string; n: number }>(
+    'SELECT application_name, count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 GROUP BY 1',
+    [database]
+  )
+  const count = (name: string) => rows.find((row) => row.application_name === name)?.n ?? 0
+  return { backend: count(APP_NAMES.backend), reference: count(APP_NAMES.reference) }
+}
+
+/** Resident set size of a process, in MB (from /proc). */
+export function rssMb(proc: ProcRecord): number {
+  const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8')
+  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1])
+  return Math.round(kb / 1024)
+}
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc, 100 ticks a second). */
+export function cpuMs(proc: ProcRecord): number {
+  const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10 // utime, stime (fields 14, 15)
+}
