@@ -45,12 +45,15 @@ const key = await webcrypto.subtle.importKey(
   ['verify']
 )
 
-const USER_BY_ID = 'select * from "users" where "id" = $1 limit $2'
+const USER_BY_ID =
+  'select "users"."created_at" as "createdAt", "users"."id" as "id", "users"."is_guest" as "isGuest", ' +
+  '"users"."organization_id" as "organizationId", "users"."updated_at" as "updatedAt", ' +
+  '"users"."username" as "username" from "users" where "id" = $1 limit $2'
 const PAGE_OF_PROJECTS =
   'select "projects"."created_at" as "createdAt", "projects"."description" as "description", ' +
   '"projects"."id" as "id", "projects"."name" as "name", "projects"."organization_id" as "organizationId", ' +
   '"projects"."updated_at" as "updatedAt", count(*) over () as page_total from "projects" ' +
-  'where "organization_id" = $1 order by "id" asc limit $2'
+  'where "organization_id" = $1 order by "id" asc limit $2 offset $3'
 const COUNT_OF_PROJECTS = 'select count(*) as "total" from "projects" where "organization_id" = $1'
 const INSERT_PROJECT =
   'insert into "projects" ("created_at", "description", "name", "organization_id", "updated_at") ' +
@@ -100,15 +103,15 @@ async function authenticatedUser(request: IncomingMessage) {
   if (id < 1 || id > MAX_DB_ID) throw unauthorized()
   const { rows } = await pool.query(USER_BY_ID, [id, 1])
   if (rows.length === 0) throw unauthorized()
-  return rows[0] as { id: number; organization_id: number | null }
+  return rows[0] as { id: number; organizationId: number | null }
 }
 
 function unauthorized() {
   return new HttpError(401, 'Unauthorized: a valid Bearer token is required')
 }
 
-function ownOrganizationId(user: { organization_id: number | null }, id: number) {
-  if (user.organization_id === null || user.organization_id !== id) {
+function ownOrganizationId(user: { organizationId: number | null }, id: number) {
+  if (user.organizationId === null || user.organizationId !== id) {
     throw new HttpError(404, 'Organization not found')
   }
   return id
@@ -155,11 +158,11 @@ async function listProjects(request: IncomingMessage, organizationId: number, ur
   const user = await authenticatedUser(request)
   ownOrganizationId(user, organizationId)
   const { page, perPage } = pageRequest(url.searchParams)
-  const offset = (page - 1) * perPage
-  const { rows } = await pool.query(
-    offset > 0 ? `${PAGE_OF_PROJECTS} offset $3` : PAGE_OF_PROJECTS,
-    offset > 0 ? [organizationId, perPage, offset] : [organizationId, perPage]
-  )
+  const { rows } = await pool.query(PAGE_OF_PROJECTS, [
+    organizationId,
+    perPage,
+    (page - 1) * perPage,
+  ])
   let total: number
   if (rows.length > 0) {
     total = Number(rows[0].page_total)
@@ -227,7 +230,7 @@ async function createProject(request: IncomingMessage, organizationId: number) {
     })
   } catch (error) {
     const code = (error as { code?: string }).code
-    if (code === '23505') throw new HttpError(409, 'The name has already been taken', 'name')
+    if (code === '23505') throw new HttpError(409, 'name is already taken', 'name', 'unique')
     if (code === '23503') throw new HttpError(404, 'Organization not found')
     throw error
   }

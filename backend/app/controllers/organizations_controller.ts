@@ -6,21 +6,21 @@ import User from '#models/user'
 import { ApiException } from '#exceptions/api_exception'
 import { organizationValidator } from '#validators/organization'
 import { paginationValidator } from '#validators/pagination'
-import { paginate } from '#services/pagination'
+import { pagedList } from '#services/pagination'
 import { findOwnOrganization, saveWhileExists } from '#services/tenancy'
+
+const organizationsWithId = pagedList(Organization, OrganizationTransformer, (query, id) =>
+  query.where('id', id).orderBy('id')
+)
+/** No organization yet: an id no row has (ids start at 1), so the list is empty. */
+const NO_ORGANIZATION = 0
 
 export default class OrganizationsController {
   /** GET /v1/organizations: the caller's organization as a list (0 or 1 items). */
   async index({ request, auth }: HttpContext) {
     const pageRequest = await paginationValidator.validate(request.qs())
-    const user = auth.getUserOrFail()
-    const query = Organization.query().orderBy('id')
-    if (user.organizationId === null) {
-      query.whereRaw('false')
-    } else {
-      query.where('id', user.organizationId)
-    }
-    return paginate(query, pageRequest, OrganizationTransformer)
+    const { organizationId } = auth.getUserOrFail()
+    return organizationsWithId(organizationId ?? NO_ORGANIZATION, pageRequest)
   }
 
   /** POST /v1/organizations: creates an organization and makes the caller its member. */

@@ -3,16 +3,19 @@ import Project from '#models/project'
 import ProjectTransformer from '#transformers/project_transformer'
 import { createProjectValidator, updateProjectValidator } from '#validators/project'
 import { paginationValidator } from '#validators/pagination'
-import { paginate } from '#services/pagination'
+import { pagedList } from '#services/pagination'
 import { findOwnProject, ownOrganizationId, saveWhileExists } from '#services/tenancy'
+
+const projectsOf = pagedList(Project, ProjectTransformer, (query, organizationId) =>
+  query.where('organization_id', organizationId).orderBy('id')
+)
 
 export default class ProjectsController {
   /** GET /v1/organizations/:orgId/projects */
   async index({ params, request, auth }: HttpContext) {
     const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
     const pageRequest = await paginationValidator.validate(request.qs())
-    const query = Project.query().where('organization_id', organizationId).orderBy('id')
-    return paginate(query, pageRequest, ProjectTransformer)
+    return projectsOf(organizationId, pageRequest)
   }
 
   /**

@@ -8,7 +8,19 @@ import type { AuthClientResponse, GuardContract } from '@adonisjs/auth/types'
 import type { HttpContext } from '@adonisjs/core/http'
 import { webcrypto } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
+import db from '@adonisjs/lucid/services/db'
 import User from '#models/user'
+import { attributeColumns, statement, type Attributes } from '#services/rows'
+
+/**
+ * The authenticated user: its row under the model's attribute names. Every authenticated
+ * request reads it, so it is not hydrated into a model (controllers only read it).
+ */
+export type AuthUser = Attributes<User>
+
+const userById = statement<AuthUser, [number]>((id) =>
+  db.from(User.table).select(attributeColumns(User)).where('id', id).limit(1)
+)
 
 export type JwtGuardOptions = {
   /** The HS256 key, imported once per process with `jwtKey()` (guards are made per request) */
@@ -48,13 +60,13 @@ export function jwtKey(secret: string): Promise<webcrypto.CryptoKey> {
   )
 }
 
-export class JwtGuard implements GuardContract<User> {
+export class JwtGuard implements GuardContract<AuthUser> {
   declare [symbols.GUARD_KNOWN_EVENTS]: {}
 
   readonly driverName = 'jwt' as const
   authenticationAttempted = false
   isAuthenticated = false
-  user?: User
+  user?: AuthUser
 
   #ctx: HttpContext
   #key: webcrypto.CryptoKey
@@ -67,7 +79,7 @@ export class JwtGuard implements GuardContract<User> {
   }
 
   /** Signs a token for the user: sub, org_id, iss, aud, iat, exp = iat + lifetime. */
-  async generate(user: User): Promise<IssuedToken> {
+  async generate(user: AuthUser): Promise<IssuedToken> {
     const issuedAt = Math.floor(Date.now() / 1000)
     const token = await new SignJWT({ org_id: user.organizationId ?? null })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
@@ -80,7 +92,7 @@ export class JwtGuard implements GuardContract<User> {
     return { token, tokenType: 'Bearer', expiresIn: this.#expiresIn }
   }
 
-  async authenticate(): Promise<User> {
+  async authenticate(): Promise<AuthUser> {
     if (this.authenticationAttempted) {
       return this.getUserOrFail()
     }
@@ -88,7 +100,7 @@ export class JwtGuard implements GuardContract<User> {
 
     const token = this.#bearerToken()
     const userId = await this.#verifiedUserId(token)
-    const user = await User.find(userId)
+    const [user] = await userById(userId)
     if (!user) {
       throw this.#unauthorized()
     }
@@ -110,7 +122,7 @@ export class JwtGuard implements GuardContract<User> {
     }
   }
 
-  getUserOrFail(): User {
+  getUserOrFail(): AuthUser {
     if (!this.user) {
       throw this.#unauthorized()
     }
@@ -118,7 +130,7 @@ export class JwtGuard implements GuardContract<User> {
   }
 
   /** Used by Japa's `loginAs`: the request carries a real signed token. */
-  async authenticateAsClient(user: User): Promise<AuthClientResponse> {
+  async authenticateAsClient(user: AuthUser): Promise<AuthClientResponse> {
     const { token } = await this.generate(user)
     return { headers: { authorization: `Bearer ${token}` } }
   }

@@ -4,7 +4,7 @@
  */
 import db from '@adonisjs/lucid/services/db'
 import type { LucidModel, LucidRow } from '@adonisjs/lucid/types/model'
-import type User from '#models/user'
+import type { AuthUser } from '#guards/jwt_guard'
 import Organization from '#models/organization'
 import Project from '#models/project'
 import { ApiException } from '#exceptions/api_exception'
@@ -17,14 +17,14 @@ export function isDbId(id: number) {
 }
 
 /** The id of the caller's organization when `id` is it, else 404. */
-export function ownOrganizationId(user: User, id: number): number {
+export function ownOrganizationId(user: AuthUser, id: number): number {
   if (user.organizationId === null || user.organizationId !== id) {
     throw ApiException.notFound('Organization not found')
   }
   return id
 }
 
-export async function findOwnOrganization(user: User, id: number) {
+export async function findOwnOrganization(user: AuthUser, id: number) {
   const organization = await Organization.find(ownOrganizationId(user, id))
   if (!organization) {
     throw ApiException.notFound('Organization not found')
@@ -32,7 +32,7 @@ export async function findOwnOrganization(user: User, id: number) {
   return organization
 }
 
-export async function findOwnProject(user: User, id: number) {
+export async function findOwnProject(user: AuthUser, id: number) {
   if (user.organizationId === null || !isDbId(id)) {
     throw ApiException.notFound('Project not found')
   }

@@ -1,6 +1,6 @@
 import { BaseTransformer } from '@adonisjs/core/transformers'
 import type Organization from '#models/organization'
-import type { Attributes } from '#services/pagination'
+import type { Attributes } from '#services/rows'
 import { integer, isoUtc, responseSchema, string, timestamp } from '#transformers/response_schema'
 
 /** The API's Organization, from a model or a list row. */

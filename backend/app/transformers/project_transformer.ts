@@ -1,6 +1,6 @@
 import { BaseTransformer } from '@adonisjs/core/transformers'
 import type Project from '#models/project'
-import type { Attributes } from '#services/pagination'
+import type { Attributes } from '#services/rows'
 import {
   integer,
   isoUtc,

@@ -1,5 +1,6 @@
 import { BaseTransformer } from '@adonisjs/core/transformers'
 import type User from '#models/user'
+import type { Attributes } from '#services/rows'
 import {
   boolean,
   integer,
@@ -10,8 +11,8 @@ import {
   timestamp,
 } from '#transformers/response_schema'
 
-/** The API's User: no updatedAt. */
-export default class UserTransformer extends BaseTransformer<User> {
+/** The API's User (no updatedAt), from a model or the guard's row. */
+export default class UserTransformer extends BaseTransformer<Attributes<User>> {
   toObject() {
     const user = this.resource
     return {
