@@ -21,6 +21,10 @@ export const http = defineConfig({
     response.end(body)
   },
   useAsyncLocalStorage: false,
+  // Responses are transformer output: plain JSON without bigints or cycles, so the native
+  // serializer does; the framework's safe one calls a replacer per value (a page of 100
+  // projects: 82 µs instead of 26 µs, measured in one process).
+  serializeJSON: (value: unknown) => JSON.stringify(value),
   cookie: {
     domain: '',
     path: '/',
