@@ -1,6 +1,6 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
-import { defineConfig, targets } from '@adonisjs/core/logger'
+import { defineConfig, destination, targets } from '@adonisjs/core/logger'
 import type { InferLoggers } from '@adonisjs/core/types'
 
 const loggerConfig = defineConfig({
@@ -10,12 +10,12 @@ const loggerConfig = defineConfig({
       enabled: true,
       name: 'backend',
       level: env.get('LOG_LEVEL'),
-      transport: {
-        targets: targets()
-          .pushIf(!app.inProduction && !app.inTest, targets.pretty())
-          .pushIf(app.inProduction || app.inTest, targets.file({ destination: 1 }))
-          .toArray(),
-      },
+      // JSON lines straight to stdout from the main thread: a transport target would run pino
+      // in a worker thread of its own (another V8 heap, ~15 MB of RSS) for the few lines the
+      // API logs. Pretty output (development) needs the transport.
+      ...(app.inProduction || app.inTest
+        ? { destination: destination(1) }
+        : { transport: { targets: targets().push(targets.pretty()).toArray() } }),
     },
   },
 })
