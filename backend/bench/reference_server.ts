@@ -57,7 +57,9 @@ const PAGE_OF_PROJECTS =
 const COUNT_OF_PROJECTS = 'select count(*) as "total" from "projects" where "organization_id" = $1'
 const INSERT_PROJECT =
   'insert into "projects" ("created_at", "description", "name", "organization_id", "updated_at") ' +
-  'values ($1, $2, $3, $4, $5) returning "id"'
+  'values ($1, $2, $3, $4, $5) returning "projects"."created_at" as "createdAt", ' +
+  '"projects"."description" as "description", "projects"."id" as "id", "projects"."name" as "name", ' +
+  '"projects"."organization_id" as "organizationId", "projects"."updated_at" as "updatedAt"'
 
 class HttpError extends Error {
   status: number
@@ -220,14 +222,7 @@ async function createProject(request: IncomingMessage, organizationId: number) {
   const now = new Date()
   try {
     const { rows } = await pool.query(INSERT_PROJECT, [now, description, name, organizationId, now])
-    return presentProject({
-      id: rows[0].id,
-      organizationId,
-      name,
-      description,
-      createdAt: now,
-      updatedAt: now,
-    })
+    return presentProject(rows[0])
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === '23505') throw new HttpError(409, 'name is already taken', 'name', 'unique')

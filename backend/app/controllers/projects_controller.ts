@@ -1,10 +1,27 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import db from '@adonisjs/lucid/services/db'
 import Project from '#models/project'
 import ProjectTransformer from '#transformers/project_transformer'
 import { createProjectValidator, updateProjectValidator } from '#validators/project'
 import { paginationValidator } from '#validators/pagination'
 import { pagedList } from '#services/pagination'
 import { findOwnProject, ownOrganizationId, saveWhileExists } from '#services/tenancy'
+import { attributeColumns, statement, type Attributes } from '#services/rows'
+
+const insertProject = statement<Attributes<Project>, [number, string, string | null, Date]>(
+  (organizationId, name, description, now) =>
+    db
+      .insertQuery()
+      .table(Project.table)
+      .insert({
+        organization_id: organizationId,
+        name,
+        description,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning(attributeColumns(Project))
+)
 
 const projectsOf = pagedList(Project, ProjectTransformer, (query, organizationId) =>
   query.where('organization_id', organizationId).orderBy('id')
@@ -21,11 +38,12 @@ export default class ProjectsController {
   /**
    * POST /v1/organizations/:orgId/projects: a duplicate name answers 409 (unique
    * constraint); an organization deleted meanwhile 404 (foreign key, handler).
+   * An insert statement returning the row (a hot path: no model to build and save).
    */
   async store({ params, request, response, auth, serialize }: HttpContext) {
     const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
     const { name, description } = await request.validateUsing(createProjectValidator)
-    const project = await Project.create({ organizationId, name, description: description ?? null })
+    const [project] = await insertProject(organizationId, name, description ?? null, new Date())
     return response.created(await serialize(ProjectTransformer.transform(project)))
   }
 

@@ -1,9 +1,9 @@
 /*
- * The hot reads (the guard's user lookup, list pages) as statements: built with the query
- * builder like every other query, but compiled to SQL once, then run with each request's values
- * on a connection of the same pool, without knex's runner, Lucid's query reporter or model
- * hydration. Building, compiling and running a query through knex per request cost about twice
- * what the database round trip itself costs in CPU (docs/backend.md, benchmark).
+ * The hot statements (the guard's user lookup, list pages, creating a project): built with the
+ * query builder like every other query, but compiled to SQL once, then run with each request's
+ * values on a connection of the same pool, without knex's runner, Lucid's query reporter or
+ * models. Building, compiling and running a query through knex and a model per request cost
+ * about as much CPU again as the database round trip itself (docs/backend.md, benchmark).
  */
 import type { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
@@ -20,7 +20,9 @@ export type Attributes<Model extends { $columns: readonly string[] }> = {
 }
 
 /** What a statement is built from: anything knex compiles (a Lucid query builder, `db.from()`). */
-export type Compilable = { toSQL(): { toNative(): { sql: string; bindings: readonly unknown[] } } }
+export type Compilable = {
+  toSQL(): { method: string; toNative(): { sql: string; bindings: readonly unknown[] } }
+}
 
 type PgConnection = { query(sql: string, values: unknown[]): Promise<{ rows: unknown[] }> }
 
@@ -30,13 +32,14 @@ type PgConnection = { query(sql: string, values: unknown[]): Promise<{ rows: unk
  */
 const PLACEHOLDER = 1_999_999_000
 
+const WRITES = new Set(['insert', 'update', 'del', 'delete'])
+
 type Binding = { parameter: number } | { constant: unknown }
 
 function compile(build: (...parameters: number[]) => Compilable) {
   const placeholders = Array.from({ length: build.length }, (_, index) => PLACEHOLDER + index)
-  const { sql, bindings } = build(...placeholders)
-    .toSQL()
-    .toNative()
+  const compiled = build(...placeholders).toSQL()
+  const { sql, bindings } = compiled.toNative()
   const order: Binding[] = bindings.map((value) => {
     const parameter = placeholders.indexOf(value as number)
     return parameter === -1 ? { constant: value } : { parameter }
@@ -47,29 +50,32 @@ function compile(build: (...parameters: number[]) => Compilable) {
       throw new Error(`statement: parameter ${index + 1} reaches the SQL only computed: ${sql}`)
     }
   })
-  return { sql, order }
+  return { sql, order, writes: WRITES.has(compiled.method) }
 }
 
 /**
- * A read built once by `build` (on first use), run with new integer values each time: each
- * parameter of `build` must reach the SQL as a binding of its own (`where`, `limit`, `offset`).
+ * A statement built once by `build` (on first use), run with new values each time; it answers
+ * its rows (a write's `returning`). `build` is called with stand-ins, so it may only place its
+ * parameters in the query (`where`, `limit`, `offset`, inserted values), never compute with
+ * them: each must reach the SQL as a binding of its own.
  */
-export function statement<Row, Parameters extends number[]>(
+export function statement<Row, Parameters extends unknown[]>(
   build: (...parameters: Parameters) => Compilable
 ): (...values: Parameters) => Promise<Row[]> {
   let compiled: ReturnType<typeof compile> | undefined
   return async (...values) => {
-    compiled ??= compile(build as (...parameters: number[]) => Compilable)
+    compiled ??= compile(build as unknown as (...parameters: number[]) => Compilable)
     const bindings = compiled.order.map((binding) =>
       'parameter' in binding ? values[binding.parameter] : binding.constant
     )
-    const { client } = db.connection().getReadClient()
-    const connection: PgConnection = await client.acquireConnection()
+    const connection = db.connection()
+    const { client } = compiled.writes ? connection.getWriteClient() : connection.getReadClient()
+    const pg: PgConnection = await client.acquireConnection()
     try {
-      const result = await connection.query(compiled.sql, bindings)
+      const result = await pg.query(compiled.sql, bindings)
       return result.rows as Row[]
     } finally {
-      client.releaseConnection(connection)
+      client.releaseConnection(pg)
     }
   }
 }
