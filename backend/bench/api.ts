@@ -346,7 +346,7 @@ async function main() {
         `  median: reference ${reference.rps} req/s p99 ${reference.p99} ms, backend ${backend.rps} req/s p99 ${backend.p99} ms` +
           ` → ${rpsRatio.toFixed(3)} of the throughput (target ≥ ${scenario.target.rps}) ${pass(rpsMet)}` +
           (scenario.target.p99
-            ? `, p99 ${p99Ratio.toFixed(2)}× (target ≤ ${scenario.target.p99}×) ${pass(p99Met)}`
+            ? `, p99 ${p99Ratio.toFixed(3)}× (target ≤ ${scenario.target.p99}×) ${pass(p99Met)}`
             : '') +
           (valid ? '' : ' — INVALID: some requests failed')
       )
@@ -370,7 +370,7 @@ async function main() {
           ? `, p99 ≤ ${r.target.p99}× ${pass(r.valid && r.p99Ratio <= r.target.p99)}`
           : '')
       console.log(
-        `  ${r.name.padEnd(52)} ${side(r.reference)} ${side(r.backend)}   ${r.rpsRatio.toFixed(3).padStart(5)} ${(r.p99Ratio.toFixed(2) + '×').padStart(6)}   ${targets}`
+        `  ${r.name.padEnd(52)} ${side(r.reference)} ${side(r.backend)}   ${r.rpsRatio.toFixed(3).padStart(5)} ${(r.p99Ratio.toFixed(3) + '×').padStart(6)}   ${targets}`
       )
     }
     console.log(
