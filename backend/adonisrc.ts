@@ -12,7 +12,6 @@ export default defineConfig({
     () => import('@adonisjs/auth/auth_provider'),
     () => import('@adonisjs/redis/redis_provider'),
     () => import('@adonisjs/limiter/limiter_provider'),
-    () => import('#providers/api_provider'),
   ],
 
   preloads: [

@@ -4,10 +4,11 @@ import { ApiException } from '#exceptions/api_exception'
 import { addMemberValidator } from '#validators/member'
 import { findOwnOrganization } from '#services/tenancy'
 import UserTransformer from '#transformers/user_transformer'
+import { present } from '#transformers/present'
 
 export default class MembersController {
   /** POST /v1/organizations/:id/members: adds an org-less user to the caller's organization. */
-  async store({ params, request, response, auth, serialize }: HttpContext) {
+  async store({ params, request, response, auth }: HttpContext) {
     const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
     const { username } = await request.validateUsing(addMemberValidator)
 
@@ -18,7 +19,7 @@ export default class MembersController {
       .update({ organization_id: organization.id, updated_at: new Date() }, ['id'])
     if (joined) {
       const member = await User.findOrFail((joined as { id: number }).id)
-      return response.created(await serialize(UserTransformer.transform(member)))
+      return response.created(present(UserTransformer, member))
     }
 
     const existing = await User.findBy('username', username)

@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
 import Organization from '#models/organization'
 import OrganizationTransformer from '#transformers/organization_transformer'
+import { present } from '#transformers/present'
 import User from '#models/user'
 import { ApiException } from '#exceptions/api_exception'
 import { organizationValidator } from '#validators/organization'
@@ -24,7 +25,7 @@ export default class OrganizationsController {
   }
 
   /** POST /v1/organizations: creates an organization and makes the caller its member. */
-  async store({ request, response, auth, serialize }: HttpContext) {
+  async store({ request, response, auth }: HttpContext) {
     const { name } = await request.validateUsing(organizationValidator)
     const user = auth.getUserOrFail()
     if (user.organizationId !== null) {
@@ -42,22 +43,22 @@ export default class OrganizationsController {
       }
       return created
     })
-    return response.created(await serialize(OrganizationTransformer.transform(organization)))
+    return response.created(present(OrganizationTransformer, organization))
   }
 
   /** GET /v1/organizations/:id */
-  async show({ params, auth, serialize }: HttpContext) {
+  async show({ params, auth }: HttpContext) {
     const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
-    return serialize(OrganizationTransformer.transform(organization))
+    return present(OrganizationTransformer, organization)
   }
 
   /** PUT /v1/organizations/:id */
-  async update({ params, request, auth, serialize }: HttpContext) {
+  async update({ params, request, auth }: HttpContext) {
     const organization = await findOwnOrganization(auth.getUserOrFail(), params.id)
     const { name } = await request.validateUsing(organizationValidator)
     organization.name = name
     await saveWhileExists(organization, 'Organization not found')
-    return serialize(OrganizationTransformer.transform(organization))
+    return present(OrganizationTransformer, organization)
   }
 
   /** DELETE /v1/organizations/:id: projects go with it, members become org-less (FK rules). */

@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
 import Project from '#models/project'
 import ProjectTransformer from '#transformers/project_transformer'
+import { present } from '#transformers/present'
 import { createProjectValidator, updateProjectValidator } from '#validators/project'
 import { paginationValidator } from '#validators/pagination'
 import { pagedList } from '#services/pagination'
@@ -40,28 +41,26 @@ export default class ProjectsController {
    * constraint); an organization deleted meanwhile 404 (foreign key, handler).
    * An insert statement returning the row (a hot path: no model to build and save).
    */
-  async store({ params, request, response, auth, serialize }: HttpContext) {
+  async store({ params, request, response, auth }: HttpContext) {
     const organizationId = ownOrganizationId(auth.getUserOrFail(), params.orgId)
     const { name, description } = await request.validateUsing(createProjectValidator)
     const [project] = await insertProject(organizationId, name, description ?? null, new Date())
-    return response.created(await serialize(ProjectTransformer.transform(project)))
+    return response.created(present(ProjectTransformer, project))
   }
 
   /** GET /v1/projects/:id */
-  async show({ params, auth, serialize }: HttpContext) {
-    return serialize(
-      ProjectTransformer.transform(await findOwnProject(auth.getUserOrFail(), params.id))
-    )
+  async show({ params, auth }: HttpContext) {
+    return present(ProjectTransformer, await findOwnProject(auth.getUserOrFail(), params.id))
   }
 
   /** PUT /v1/projects/:id: partial update of name and/or description. */
-  async update({ params, request, auth, serialize }: HttpContext) {
+  async update({ params, request, auth }: HttpContext) {
     const project = await findOwnProject(auth.getUserOrFail(), params.id)
     const { name, description } = await request.validateUsing(updateProjectValidator)
     if (name !== undefined) project.name = name
     if (description !== undefined) project.description = description
     await saveWhileExists(project, 'Project not found')
-    return serialize(ProjectTransformer.transform(project))
+    return present(ProjectTransformer, project)
   }
 
   /** DELETE /v1/projects/:id */

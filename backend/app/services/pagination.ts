@@ -3,6 +3,7 @@ import type { LucidModel, ModelQueryBuilderContract } from '@adonisjs/lucid/type
 import { DEFAULT_PER_PAGE } from '#validators/pagination'
 import type { PageMeta } from '#transformers/response_schema'
 import { attributeColumns, statement } from '#services/rows'
+import { present } from '#transformers/present'
 
 export type PageRequest = { page?: number; perPage?: number }
 
@@ -19,9 +20,7 @@ type Scope = (
  * value (e.g. an organization id), in its order, one page at a time, each item made by the
  * resource's transformer straight from a database row (no model hydration: lists are the hot
  * path). Rows are selected under the model's attribute names, so the transformer that presents
- * single reads presents them too. Its `toObject()` is called directly rather than through
- * `ctx.serialize`: list items are flat (the type says so), and resolving each row through the
- * container costs about three times as much per page (see docs/backend.md, benchmark).
+ * single reads presents them too (#transformers/present); list items are flat (the type says so).
  * The total rides along on the rows (`count(*) over ()`), so a page costs one round trip; only a
  * page past the end needs a count. Both queries are statements (#services/rows): built once.
  */
@@ -54,7 +53,7 @@ export function pagedList<Row, Item extends FlatObject>(
       total = Number(counted.total)
     }
     return {
-      data: rows.map((row) => new Transformer(row).toObject()),
+      data: rows.map((row) => present(Transformer, row)),
       meta: {
         total,
         perPage,

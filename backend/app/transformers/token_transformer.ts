@@ -2,6 +2,7 @@ import { BaseTransformer } from '@adonisjs/core/transformers'
 import type User from '#models/user'
 import type { IssuedToken } from '#guards/jwt_guard'
 import UserTransformer from '#transformers/user_transformer'
+import { present } from '#transformers/present'
 import { ref, responseSchema } from '#transformers/response_schema'
 
 /** The answer of a sign-in: the issued token and its user. */
@@ -12,7 +13,7 @@ export default class TokenTransformer extends BaseTransformer<{ issued: IssuedTo
       token: issued.token,
       tokenType: issued.tokenType,
       expiresIn: issued.expiresIn,
-      user: UserTransformer.transform(user),
+      user: present(UserTransformer, user),
     }
   }
 
