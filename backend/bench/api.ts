@@ -157,8 +157,10 @@ async function measure(
 function describe(side: Side, m: Measurement) {
   const faults = m.non2xx || m.errors ? `   non-2xx ${m.non2xx}, errors ${m.errors}  INVALID` : ''
   return (
-    `  round ${m.round} ${side.padEnd(9)} ${String(m.rps).padStart(6)} req/s  p50 ${String(m.p50).padStart(3)} ms` +
-    `  p99 ${String(m.p99).padStart(3)} ms  CPU ${String(m.cpuUsPerRequest).padStart(5)} µs/req  load ${m.load1.toFixed(1)}${faults}`
+    `  round ${m.round} ${side.padEnd(9)} ${String(m.rps).padStart(6)} req/s  p50 ` +
+    `${String(m.p50).padStart(3)} ms` +
+    `  p99 ${String(m.p99).padStart(3)} ms  CPU ${String(m.cpuUsPerRequest).padStart(5)} ` +
+    `µs/req  load ${m.load1.toFixed(1)}${faults}`
   )
 }
 
@@ -191,13 +193,15 @@ async function checkSameAnswers(stack: Stack) {
     }
     if (reference.body !== backend.body) {
       problems.push(
-        `${path}: bodies differ\n  reference ${reference.body.slice(0, 300)}\n  backend   ${backend.body.slice(0, 300)}`
+        `${path}: bodies differ\n  reference ${reference.body.slice(0, 300)}\n  backend   ` +
+          `${backend.body.slice(0, 300)}`
       )
     }
     for (const header of compared) {
       if (reference.headers.get(header) !== backend.headers.get(header)) {
         problems.push(
-          `${path}: header ${header}: reference ${reference.headers.get(header)}, backend ${backend.headers.get(header)}`
+          `${path}: header ${header}: reference ${reference.headers.get(header)}, backend ` +
+            `${backend.headers.get(header)}`
         )
       }
     }
@@ -206,7 +210,8 @@ async function checkSameAnswers(stack: Stack) {
   const unauthorized = await fetchBoth(listPath, { headers: bearer(`${stack.reader.token}x`) })
   if (unauthorized.reference.status !== 401 || unauthorized.backend.status !== 401) {
     problems.push(
-      `a tampered token: reference ${unauthorized.reference.status}, backend ${unauthorized.backend.status} (both must be 401)`
+      `a tampered token: reference ${unauthorized.reference.status}, backend ` +
+        `${unauthorized.backend.status} (both must be 401)`
     )
   }
   const writePath = scenarios[3].path(stack)
@@ -239,7 +244,8 @@ async function checkSameAnswers(stack: Stack) {
     JSON.stringify(shape(created.reference.body)) !== JSON.stringify(shape(created.backend.body))
   ) {
     problems.push(
-      `create: answers differ\n  reference ${created.reference.body}\n  backend   ${created.backend.body}`
+      `create: answers differ\n  reference ${created.reference.body}\n  backend   ` +
+        `${created.backend.body}`
     )
   }
   const again = await fetchBoth(
@@ -248,16 +254,19 @@ async function checkSameAnswers(stack: Stack) {
   )
   if (again.reference.status !== 409 || again.backend.status !== 409) {
     problems.push(
-      `a taken name: reference ${again.reference.status}, backend ${again.backend.status} (both must be 409)`
+      `a taken name: reference ${again.reference.status}, backend ${again.backend.status} ` +
+        `(both must be 409)`
     )
   }
   if (problems.length > 0) {
     throw new Error(
-      `the reference does not answer like the backend, so the comparison would be dishonest:\n${problems.join('\n')}`
+      `the reference does not answer like the backend, so the comparison would be ` +
+        `dishonest:\n${problems.join('\n')}`
     )
   }
   console.log(
-    '  same answers: list bodies byte-identical (20, 100), hello identical, create same shape, 401 and 409 alike'
+    '  same answers: list bodies byte-identical (20, 100), hello identical, ' +
+      'create same shape, 401 and 409 alike'
   )
 }
 
@@ -282,8 +291,10 @@ const pass = (ok: boolean) => (ok ? 'PASS' : 'MISS')
 async function main() {
   const loadBefore = load()
   console.log(
-    `bench:api — ${connections} connections, ${rounds} rounds of ${duration} s per side (warm-up ${warmup} s), ` +
-      `database ${database}, pool ${POOL_SIZE} a side, ${cpus().length} cores, load average ${loadBefore.join(' ')}`
+    `bench:api — ${connections} connections, ${rounds} rounds of ${duration} s per side ` +
+      `(warm-up ${warmup} s), ` +
+      `database ${database}, pool ${POOL_SIZE} a side, ${cpus().length} cores, load average ` +
+      `${loadBefore.join(' ')}`
   )
   if (backendFlags.length > 0)
     console.log(`  backend started with extra Node flags: ${backendFlags.join(' ')}`)
@@ -302,11 +313,13 @@ async function main() {
         rss.afterWarmup = rssMb(stack.procs.backend)
         pools = await poolConnections(stack.db)
         console.log(
-          `  after warm-up: backend RSS ${rss.afterWarmup} MB; database connections backend ${pools.backend}, reference ${pools.reference}`
+          `  after warm-up: backend RSS ${rss.afterWarmup} MB; database connections backend ` +
+            `${pools.backend}, reference ${pools.reference}`
         )
         if (pools.backend !== pools.reference) {
           throw new Error(
-            `the two sides hold different pools (backend ${pools.backend}, reference ${pools.reference}): not comparable`
+            `the two sides hold different pools (backend ${pools.backend}, reference ` +
+              `${pools.reference}): not comparable`
           )
         }
       }
@@ -348,8 +361,10 @@ async function main() {
         met: rpsMet && p99Met,
       })
       console.log(
-        `  median: reference ${reference.rps} req/s p99 ${reference.p99} ms, backend ${backend.rps} req/s p99 ${backend.p99} ms` +
-          ` → ${rpsRatio.toFixed(3)} of the throughput (target ≥ ${scenario.target.rps}) ${pass(rpsMet)}` +
+        `  median: reference ${reference.rps} req/s p99 ${reference.p99} ms, backend ` +
+          `${backend.rps} req/s p99 ${backend.p99} ms` +
+          ` → ${rpsRatio.toFixed(3)} of the throughput (target ≥ ${scenario.target.rps}) ` +
+          `${pass(rpsMet)}` +
           (scenario.target.p99
             ? `, p99 ${p99Ratio.toFixed(3)}× (target ≤ ${scenario.target.p99}×) ${pass(p99Met)}`
             : '') +
@@ -367,7 +382,9 @@ async function main() {
     const rssMet = rssMax < RSS_LIMIT_MB && growth <= RSS_GROWTH_TOLERANCE_MB
 
     console.log('\nsummary (medians; ratio = backend / reference)')
-    const head = `  ${'route'.padEnd(52)} ${'reference'.padStart(17)} ${'backend'.padStart(17)}   ${'rps'.padStart(5)} ${'p99'.padStart(6)}   target`
+    const head =
+      `  ${'route'.padEnd(52)} ${'reference'.padStart(17)} ${'backend'.padStart(17)}   ` +
+      `${'rps'.padStart(5)} ${'p99'.padStart(6)}   target`
     console.log(head)
     for (const r of results) {
       const side = (s: { rps: number; p99: number }) =>
@@ -378,7 +395,9 @@ async function main() {
           ? `, p99 ≤ ${r.target.p99}× ${pass(r.valid && r.p99Ratio <= r.target.p99)}`
           : '')
       console.log(
-        `  ${r.name.padEnd(52)} ${side(r.reference)} ${side(r.backend)}   ${r.rpsRatio.toFixed(3).padStart(5)} ${(r.p99Ratio.toFixed(3) + '×').padStart(6)}   ${targets}`
+        `  ${r.name.padEnd(52)} ${side(r.reference)} ${side(r.backend)}   ` +
+          `${r.rpsRatio.toFixed(3).padStart(5)} ${(r.p99Ratio.toFixed(3) + '×').padStart(6)}   ` +
+          targets
       )
     }
     console.log(
@@ -387,12 +406,14 @@ async function main() {
         .join(', ')}`
     )
     console.log(
-      `  backend RSS: ${rss.afterWarmup} MB after warm-up, after the list rounds ${rss.afterListRounds.join(', ')} MB` +
+      `  backend RSS: ${rss.afterWarmup} MB after warm-up, after the list rounds ` +
+        `${rss.afterListRounds.join(', ')} MB` +
         ` (growth over the last three ${growth} MB, since the first ${growthSinceFirst} MB;` +
         ` target < ${RSS_LIMIT_MB} MB and no growth over three rounds) ${pass(rssMet)}`
     )
     console.log(
-      `  load average: before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (${cpus().length} cores)`
+      `  load average: before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} ` +
+        `(${cpus().length} cores)`
     )
 
     const report = {

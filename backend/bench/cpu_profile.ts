@@ -25,7 +25,9 @@ export type Summary = {
   packages: Share[]
 }
 
-/** `node_modules/@scope/name/…` → `@scope/name`; the app's own files by folder; node's internals. */
+/**
+ * `node_modules/@scope/name/…` → `@scope/name`; the app's own files by folder; node's internals.
+ */
 function packageOf(url: string): string {
   if (url === '') return '(native / V8)'
   if (url.startsWith('node:')) return 'node (internals)'

@@ -78,10 +78,12 @@ type Loop = {
 const measured: Partial<Record<Side, { rps: number; p99: number; requests: number; loop: Loop }>> =
   {}
 try {
+  const loadNow = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')
   console.log(
-    `profile: ${route.method} ${route.path(stack)}, ${connections} connections, ${duration} s a side, load ${loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' ')}`
+    `profile: ${route.method} ${route.path(stack)}, ${connections} connections, ` +
+      `${duration} s a side, load ${loadNow}`
   )
   for (const side of ['reference', 'backend'] as const) {
     const token = route.token?.(stack)
@@ -128,14 +130,18 @@ for (const side of ['reference', 'backend'] as const) {
   const summary = summarise(file, loop, top)
   console.log(`\n${side}: ${rps} req/s, p99 ${p99} ms`)
   console.log(
-    `  event loop during the load: utilisation ${loop.utilization}, delay mean ${loop.delayMs.mean} ms, p50 ${loop.delayMs.p50} ms, p99 ${loop.delayMs.p99} ms, max ${loop.delayMs.max} ms`
+    `  event loop during the load: utilisation ${loop.utilization}, ` +
+      `delay mean ${loop.delayMs.mean} ms, p50 ${loop.delayMs.p50} ms, ` +
+      `p99 ${loop.delayMs.p99} ms, max ${loop.delayMs.max} ms`
   )
   console.log(
     `  CPU profile ${file}: ${summary.samples} samples, ${summary.ms} ms in the load's window, ` +
       `${Math.round((summary.busyMs * 1000) / requests)} µs busy per request`
   )
-  const line = (s: Share) =>
-    `    ${String(s.percent).padStart(5)} %  ${String(Math.round((s.ms * 1000) / requests)).padStart(4)} µs/req  ${s.name}`
+  const line = (s: Share) => {
+    const perRequest = String(Math.round((s.ms * 1000) / requests)).padStart(4)
+    return `    ${String(s.percent).padStart(5)} %  ${perRequest} µs/req  ${s.name}`
+  }
   console.log('  self time by package (share of the busy time, per request)')
   for (const p of summary.packages.slice(0, 15)) console.log(line(p))
   console.log('  self time by function')

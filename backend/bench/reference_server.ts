@@ -3,7 +3,8 @@
  *
  *   GET  /v1/hello                          bare node:http (no database, no token)
  *   GET  /v1/organizations/:id/projects     HS256 check, user lookup, one page query, JSON
- *   POST /v1/organizations/:id/projects     body, HS256 check, user lookup, validation, insert, JSON
+ *   POST /v1/organizations/:id/projects     body, HS256 check, user lookup, validation, insert,
+ *                                           JSON
  *
  * Each route does the backend's work and nothing less: the same token checks (jose, HS256, iss,
  * aud, exp, canonical sub), the same SQL text with the same bind values (as the backend issues
@@ -46,19 +47,22 @@ const key = await webcrypto.subtle.importKey(
 )
 
 const USER_BY_ID =
-  'select "users"."created_at" as "createdAt", "users"."id" as "id", "users"."is_guest" as "isGuest", ' +
+  'select "users"."created_at" as "createdAt", "users"."id" as "id", ' +
+  '"users"."is_guest" as "isGuest", ' +
   '"users"."organization_id" as "organizationId", "users"."updated_at" as "updatedAt", ' +
   '"users"."username" as "username" from "users" where "id" = $1 limit $2'
 const PAGE_OF_PROJECTS =
   'select "projects"."created_at" as "createdAt", "projects"."description" as "description", ' +
-  '"projects"."id" as "id", "projects"."name" as "name", "projects"."organization_id" as "organizationId", ' +
+  '"projects"."id" as "id", "projects"."name" as "name", ' +
+  '"projects"."organization_id" as "organizationId", ' +
   '"projects"."updated_at" as "updatedAt", count(*) over () as page_total from "projects" ' +
   'where "organization_id" = $1 order by "id" asc limit $2 offset $3'
 const COUNT_OF_PROJECTS = 'select count(*) as "total" from "projects" where "organization_id" = $1'
 const INSERT_PROJECT =
   'insert into "projects" ("created_at", "description", "name", "organization_id", "updated_at") ' +
   'values ($1, $2, $3, $4, $5) returning "projects"."created_at" as "createdAt", ' +
-  '"projects"."description" as "description", "projects"."id" as "id", "projects"."name" as "name", ' +
+  '"projects"."description" as "description", "projects"."id" as "id", ' +
+  '"projects"."name" as "name", ' +
   '"projects"."organization_id" as "organizationId", "projects"."updated_at" as "updatedAt"'
 
 class HttpError extends Error {

@@ -18,6 +18,7 @@ import {
   waitForHttp,
   type ProcRecord,
 } from '../../scripts/lib/supervisor.ts'
+import { backendDataStoreEnv, dataStoreSettings } from '../../scripts/lib/data-store-settings.ts'
 import { dropDatabase, ensureDatabase, pgSettings } from '../../scripts/lib/postgres.ts'
 
 export const backendDir = fileURLToPath(new URL('../', import.meta.url))
@@ -53,14 +54,7 @@ export function benchEnv(): NodeJS.ProcessEnv {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     APP_KEY: randomBytes(32).toString('base64url'),
     JWT_SECRET: randomBytes(32).toString('base64url'),
-    DB_HOST: process.env.DB_HOST ?? '127.0.0.1',
-    DB_PORT: process.env.DB_PORT ?? '5432',
-    DB_USER: process.env.DB_USER ?? 'postgres',
-    DB_PASSWORD: process.env.DB_PASSWORD ?? '',
-    DB_DATABASE: database,
-    REDIS_HOST: process.env.REDIS_HOST ?? '127.0.0.1',
-    REDIS_PORT: process.env.REDIS_PORT ?? '6379',
-    REDIS_PASSWORD: process.env.REDIS_PASSWORD ?? '',
+    ...backendDataStoreEnv(dataStoreSettings(), database),
     ENV_PATH: 'bench/', // no .env there: only the settings above count
   }
 }
@@ -196,7 +190,8 @@ export async function startStack(
 /** Connections each side holds open to the bench database right now. */
 export async function poolConnections(db: pg.Client): Promise<Record<Side, number>> {
   const { rows } = await db.query<{ application_name: string; n: number }>(
-    'SELECT application_name, count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 GROUP BY 1',
+    'SELECT application_name, count(*)::int AS n FROM pg_stat_activity ' +
+      'WHERE datname = $1 GROUP BY 1',
     [database]
   )
   const count = (name: string) => rows.find((row) => row.application_name === name)?.n ?? 0

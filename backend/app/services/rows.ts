@@ -46,7 +46,8 @@ function compile(build: (...parameters: number[]) => Compilable) {
   })
   placeholders.forEach((_, index) => {
     if (!order.some((binding) => 'parameter' in binding && binding.parameter === index)) {
-      // e.g. forPage(page, perPage): the builder computes the offset, so no binding is the parameter
+      // e.g. forPage(page, perPage): the builder computes the offset,
+      // so no binding is the parameter
       throw new Error(`statement: parameter ${index + 1} reaches the SQL only computed: ${sql}`)
     }
   })
