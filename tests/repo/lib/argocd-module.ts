@@ -11,7 +11,7 @@ import { parse } from 'yaml'
 import { readPins } from '../../../scripts/lib/toolchain.ts'
 import type { Problem } from './checks.ts'
 import type { Doc } from './helm.ts'
-import { pinnedModuleDir, strictSchema } from './pinned-module.ts'
+import { pinnedModuleDir, schemaErrors, strictSchema } from './pinned-module.ts'
 
 /**
  * Directory of github.com/argoproj/argo-cd/v3 at the pinned version (downloaded once if needed).
@@ -50,16 +50,10 @@ export async function crdProblems(docs: Doc[]): Promise<Problem[]> {
     const validate = map.get(`${object.apiVersion}/${object.kind}`)
     if (!validate) continue
     if (!(validate as (data: unknown) => boolean)(object)) {
-      const errors = (validate.errors ?? []).map((e) =>
-        e.keyword === 'additionalProperties'
-          ? `${e.instancePath || '/'} has unknown field ` +
-            `"${(e.params as { additionalProperty: string }).additionalProperty}"`
-          : `${e.instancePath} ${e.message}`
-      )
       problems.push({
         file,
         message:
-          `${object.kind} ${object.metadata?.name}: ${[...new Set(errors)].join('; ')} ` +
+          `${object.kind} ${object.metadata?.name}: ${schemaErrors(validate)} ` +
           `(Argo CD ${readPins().tools.argocd.version} CRD)`,
       })
     }

@@ -11,7 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { readPins } from '../../../scripts/lib/toolchain.ts'
 import type { Problem } from './checks.ts'
 import type { Doc } from './helm.ts'
-import { pinnedModuleDir, strictSchema } from './pinned-module.ts'
+import { pinnedModuleDir, schemaErrors, strictSchema } from './pinned-module.ts'
 
 async function kubernetesOpenAPIDir(): Promise<string> {
   const dir = await pinnedModuleDir('k8s.io/kubernetes', readPins().tools.kubernetes.version)
@@ -74,16 +74,10 @@ export async function kubeStrictProblems(docs: Doc[]): Promise<Problem[]> {
       continue
     }
     if (!(validate as (data: unknown) => boolean)(object)) {
-      const errors = (validate.errors ?? []).map((e) =>
-        e.keyword === 'additionalProperties'
-          ? `${e.instancePath || '/'} has unknown field ` +
-            `"${(e.params as { additionalProperty: string }).additionalProperty}"`
-          : `${e.instancePath} ${e.message}`
-      )
       problems.push({
         file,
         message:
-          `${name}: ${[...new Set(errors)].join('; ')} ` +
+          `${name}: ${schemaErrors(validate)} ` +
           `(Kubernetes ${readPins().tools.kubernetes.version} OpenAPI)`,
       })
     }

@@ -1,9 +1,22 @@
 /*
- * Files of a pinned Go module (scripts/lib/go-module.ts) and the one "strict" schema transform both
- * validators use: the API server silently drops unknown fields,
- * these validators report them.
+ * Files of a pinned Go module (scripts/lib/go-module.ts), the one "strict" schema transform both
+ * validators use (the API server silently drops unknown fields, these validators report them)
+ * and the one way they word a failure.
  */
+import type { ValidateFunction } from 'ajv'
+
 export { pinnedModuleDir } from '../../../scripts/lib/go-module.ts'
+
+/** A failed validation in one line, the same for both validators: unknown fields by name. */
+export function schemaErrors(validate: ValidateFunction): string {
+  const errors = (validate.errors ?? []).map((e) =>
+    e.keyword === 'additionalProperties'
+      ? `${e.instancePath || '/'} has unknown field ` +
+        `"${(e.params as { additionalProperty: string }).additionalProperty}"`
+      : `${e.instancePath} ${e.message}`
+  )
+  return [...new Set(errors)].join('; ')
+}
 
 /**
  * Every object schema that lists its properties and does not
