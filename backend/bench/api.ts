@@ -24,16 +24,18 @@ import { execFileSync } from 'node:child_process'
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
 import {
   POOL_SIZE,
   PROJECTS,
   cpuMs,
   database,
+  loadRoute,
   poolConnections,
+  routes,
   rssMb,
   startStack,
+  type Route,
   type Side,
   type Stack,
 } from './stack.ts'
@@ -51,13 +53,9 @@ const RSS_LIMIT_MB = 200
 const RSS_GROWTH_TOLERANCE_MB = 5
 
 type Target = { rps: number; p99?: number }
-type Scenario = {
+type Scenario = Route & {
   name: string
   label: string
-  method: 'GET' | 'POST'
-  path: (stack: Stack) => string
-  token?: (stack: Stack) => string
-  body?: string
   target: Target
   /** a list route: the backend's RSS is sampled after its rounds */
   list?: boolean
@@ -77,31 +75,18 @@ type Measurement = {
 }
 
 const scenarios: Scenario[] = [
-  {
-    name: 'GET /v1/hello',
-    label: 'hello',
-    method: 'GET',
-    path: () => '/v1/hello',
-    target: { rps: 0.75 },
-  },
-  ...[20, 100].map((perPage) => ({
+  { ...routes.hello, name: 'GET /v1/hello', label: 'hello', target: { rps: 0.75 } },
+  ...([20, 100] as const).map((perPage) => ({
+    ...(perPage === 20 ? routes.list : routes.list100),
     name: `GET /v1/organizations/:id/projects?perPage=${perPage}`,
     label: `list ${perPage}`,
-    method: 'GET' as const,
-    path: (stack: Stack) =>
-      `/v1/organizations/${stack.reader.organizationId}/projects?perPage=${perPage}`,
-    token: (stack: Stack) => stack.reader.token,
     target: { rps: 0.8, p99: 1.2 },
     list: true,
   })),
   {
+    ...routes.create,
     name: 'POST /v1/organizations/:id/projects',
     label: 'create',
-    method: 'POST',
-    path: (stack) => `/v1/organizations/${stack.writer.organizationId}/projects`,
-    token: (stack) => stack.writer.token,
-    // [<id>]: a fresh id per request (autocannon), so every name is new (no 409)
-    body: JSON.stringify({ name: 'bench-[<id>]', description: 'benchmark project' }),
     target: { rps: 0.7 },
     async reset(stack) {
       await stack.db.query('DELETE FROM projects WHERE organization_id = $1', [
@@ -127,20 +112,8 @@ async function measure(
   round: number
 ): Promise<Measurement> {
   await scenario.reset?.(stack)
-  const token = scenario.token?.(stack)
   const cpuBefore = cpuMs(stack.procs[side])
-  const result = await autocannon({
-    url: `${stack.urls[side]}${scenario.path(stack)}`,
-    method: scenario.method,
-    connections,
-    duration: seconds,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(scenario.body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: scenario.body,
-    idReplacement: scenario.body !== undefined,
-  })
+  const result = await loadRoute(stack, side, scenario, { connections, seconds })
   const requests = result.requests.total
   return {
     round,

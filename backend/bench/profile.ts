@@ -11,30 +11,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import { expect, met, pending } from '../../scripts/lib/expect.ts'
 import { summarise, type Share } from './cpu_profile.ts'
-import { logDir, startStack, type Side, type Stack } from './stack.ts'
-
-const routes = {
-  hello: { method: 'GET', path: () => '/v1/hello' },
-  list: {
-    method: 'GET',
-    path: (s: Stack) => `/v1/organizations/${s.reader.organizationId}/projects?perPage=20`,
-    token: (s: Stack) => s.reader.token,
-  },
-  list100: {
-    method: 'GET',
-    path: (s: Stack) => `/v1/organizations/${s.reader.organizationId}/projects?perPage=100`,
-    token: (s: Stack) => s.reader.token,
-  },
-  create: {
-    method: 'POST',
-    path: (s: Stack) => `/v1/organizations/${s.writer.organizationId}/projects`,
-    token: (s: Stack) => s.writer.token,
-    body: JSON.stringify({ name: 'profile-[<id>]', description: 'benchmark project' }),
-  },
-} as const
+import { loadRoute, logDir, routes, startStack, type Route, type Side } from './stack.ts'
 
 const { positionals } = parseArgs({ allowPositionals: true, strict: true })
 const routeName = (positionals[0] ?? 'list') as keyof typeof routes
@@ -42,12 +21,7 @@ if (!(routeName in routes)) {
   console.error(`usage: node backend/bench/profile.ts [${Object.keys(routes).join('|')}]`)
   process.exit(2)
 }
-const route: {
-  method: string
-  path: (s: Stack) => string
-  token?: (s: Stack) => string
-  body?: string
-} = routes[routeName]
+const route: Route = routes[routeName]
 const duration = Number(process.env.BENCH_DURATION ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const profileDir = join(logDir, 'profile')
@@ -86,20 +60,7 @@ try {
       `${duration} s a side, load ${loadNow}`
   )
   for (const side of ['reference', 'backend'] as const) {
-    const token = route.token?.(stack)
-    const load = (seconds: number) =>
-      autocannon({
-        url: `${stack.urls[side]}${route.path(stack)}`,
-        method: route.method as 'GET' | 'POST',
-        connections,
-        duration: seconds,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(route.body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: route.body,
-        idReplacement: route.body !== undefined,
-      })
+    const load = (seconds: number) => loadRoute(stack, side, route, { connections, seconds })
     await load(3)
     process.kill(stack.procs[side].pid, 'SIGUSR2')
     const result = await load(duration)

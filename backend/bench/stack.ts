@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
 import pg from 'pg'
 import {
   freePort,
@@ -44,6 +45,55 @@ export type Stack = {
   /** a client of the bench's own (not counted as either side's pool) */
   db: pg.Client
   stop(): Promise<void>
+}
+
+/** A request the benchmarks load a side with: the same for bench:api and bench/profile.ts. */
+export type Route = {
+  method: 'GET' | 'POST'
+  path: (stack: Stack) => string
+  token?: (stack: Stack) => string
+  body?: string
+}
+
+const listRoute = (perPage: number): Route => ({
+  method: 'GET',
+  path: (stack) => `/v1/organizations/${stack.reader.organizationId}/projects?perPage=${perPage}`,
+  token: (stack) => stack.reader.token,
+})
+
+export const routes = {
+  hello: { method: 'GET', path: () => '/v1/hello' },
+  list: listRoute(20),
+  list100: listRoute(100),
+  create: {
+    method: 'POST',
+    path: (stack) => `/v1/organizations/${stack.writer.organizationId}/projects`,
+    token: (stack) => stack.writer.token,
+    // [<id>]: a fresh id per request (autocannon), so every name is new (no 409)
+    body: JSON.stringify({ name: 'bench-[<id>]', description: 'benchmark project' }),
+  },
+} satisfies Record<string, Route>
+
+/** `connections` concurrent clients send `route` to one side for `seconds` (autocannon). */
+export function loadRoute(
+  stack: Stack,
+  side: Side,
+  route: Route,
+  opts: { connections: number; seconds: number }
+) {
+  const token = route.token?.(stack)
+  return autocannon({
+    url: `${stack.urls[side]}${route.path(stack)}`,
+    method: route.method,
+    connections: opts.connections,
+    duration: opts.seconds,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(route.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: route.body,
+    idReplacement: route.body !== undefined,
+  })
 }
 
 export function benchEnv(): NodeJS.ProcessEnv {
