@@ -10,14 +10,11 @@ export const http = defineConfig({
   allowMethodSpoofing: false,
   // X-Forwarded-For counts only from a configured proxy (TRUSTED_PROXIES, default none).
   trustProxy: env.get('TRUSTED_PROXIES').trusts,
-  // An undecodable URL (e.g. /v1/projects/%ZZ) answers in the API's error shape.
+  // An undecodable URL (e.g. /v1/projects/%ZZ) answers in the API's error shape (the security
+  // headers are already on the response: app/services/node_server.ts).
   onBadUrl(_request: IncomingMessage, response: ServerResponse) {
     const body = JSON.stringify({ errors: [{ message: 'Malformed URL' }] })
-    response.writeHead(400, {
-      'content-type': 'application/json; charset=utf-8',
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
-    })
+    response.writeHead(400, { 'content-type': 'application/json; charset=utf-8' })
     response.end(body)
   },
   useAsyncLocalStorage: false,

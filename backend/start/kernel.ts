@@ -7,17 +7,17 @@ import server from '@adonisjs/core/services/server'
 
 server.errorHandler(() => import('#exceptions/handler'))
 
-// Every response, also 404s and errors: security headers.
-server.use([() => import('#middleware/security_headers_middleware')])
+// No server-wide middleware: the headers every response carries are set on the raw response by
+// the node:http server (app/services/node_server.ts), without a container resolution per request.
+server.use([])
 
 // No router-wide middleware: the constant public routes (/, /health, /v1/hello)
 // run none, the API routes opt in below (each middleware costs a container
 // resolution per request).
 router.use([])
 
+// Named: the body parser, on the routes that read a body (a GET skips its container resolution).
+// Authentication is function middleware (app/middleware/auth.ts), used by start/routes.ts.
 export const middleware = router.named({
   bodyparser: () => import('@adonisjs/core/bodyparser_middleware'),
-  /** Sets up ctx.auth; only on routes that use it, so the public ones stay lean. */
-  initializeAuth: () => import('@adonisjs/auth/initialize_auth_middleware'),
-  auth: () => import('#middleware/auth_middleware'),
 })

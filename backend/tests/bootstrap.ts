@@ -6,6 +6,7 @@ import { apiClient } from '@japa/api-client'
 import { authApiClient } from '@adonisjs/auth/plugins/api_client'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { ensureTestDatabase } from '#tests/lib/database'
+import { createNodeServer } from '#services/node_server'
 
 export const plugins: Config['plugins'] = [
   assert(),
@@ -25,6 +26,6 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
 
 export const configureSuite: Config['configureSuite'] = (suite) => {
   if (['browser', 'functional', 'e2e'].includes(suite.name)) {
-    return suite.setup(() => testUtils.httpServer().start())
+    return suite.setup(() => testUtils.httpServer().start(createNodeServer))
   }
 }
