@@ -1,14 +1,16 @@
 /*
- * What `npm run bench:api` and `bench/profile.ts` measure: the backend, started as `npm start`
- * starts it (NODE_ENV=production), and the framework-free reference server (reference_server.ts),
- * both on free loopback ports, on the same fresh database (dropped, created and migrated per run:
- * BENCH_DB_DATABASE, default agent_ready_bench), the same JWT secret and the same pool size.
+ * What `npm run bench:api` and `bench/profile.ts` measure: the backend, built and started as the
+ * image builds and starts it (NODE_ENV=production), and the framework-free reference server
+ * (reference_server.ts), both on free loopback ports, on the same fresh database (dropped,
+ * created and migrated per run: BENCH_DB_DATABASE, default agent_ready_bench), the same JWT
+ * secret and the same pool size.
  * Seeded through the backend's API: one organization with 100 projects (the lists) and a second
  * organization for the writes, each with its own guest user and token.
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import pg from 'pg'
@@ -21,9 +23,12 @@ import {
 } from '../../scripts/lib/supervisor.ts'
 import { backendDataStoreEnv, dataStoreSettings } from '../../scripts/lib/data-store-settings.ts'
 import { dropDatabase, ensureDatabase, pgSettings } from '../../scripts/lib/postgres.ts'
+import { parseDockerfile } from '../../scripts/lib/dockerfile.ts'
 
 export const backendDir = fileURLToPath(new URL('../', import.meta.url))
 export const logDir = `${backendDir}tmp/bench`
+/** Where `node ace build` writes the production build (the image's /app/backend). */
+const builtDir = join(backendDir, 'build')
 export const database = process.env.BENCH_DB_DATABASE ?? 'agent_ready_bench'
 /** The backend's pool (config/database.ts, pool.max); the bench checks both sides open as many. */
 export const POOL_SIZE = 10
@@ -109,12 +114,26 @@ export function benchEnv(): NodeJS.ProcessEnv {
   }
 }
 
-/** `npm start`'s command line (backend/package.json), with extra Node flags after `node`. */
-function startCommand(nodeFlags: string[]) {
-  const { scripts } = JSON.parse(readFileSync(`${backendDir}package.json`, 'utf8'))
-  const [cmd, ...args] = (scripts.start as string).split(/\s+/)
-  if (cmd !== 'node') throw new Error(`backend's start script no longer starts with node: ${cmd}`)
-  return { cmd: process.execPath, args: [...nodeFlags, ...args] }
+/**
+ * The backend as the image runs it: `node ace build`'s output (backend/build) started with the
+ * Dockerfile's CMD (its runtime stage), extra Node flags after `node`. The source form (`npm
+ * start`, compiled in memory by ts-exec) would add its compiler's memory and warm-up to the
+ * figures of something no deployment runs.
+ */
+function buildBackend(nodeFlags: string[]) {
+  const started = Date.now()
+  process.stdout.write('bench: building the backend as the image does (node ace build) … ')
+  execFileSync(process.execPath, ['ace.js', 'build'], {
+    cwd: backendDir,
+    env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  console.log(`${((Date.now() - started) / 1000).toFixed(0)} s`)
+  const dockerfile = parseDockerfile(readFileSync(join(backendDir, '..', 'Dockerfile'), 'utf8'))
+  const [cmd, ...args] = dockerfile.stages.find((stage) => stage.name === 'runtime')?.cmd ?? []
+  if (cmd !== 'node')
+    throw new Error(`the Dockerfile's runtime CMD no longer starts with node: ${cmd}`)
+  return { cmd: process.execPath, args: [...nodeFlags, ...args], cwd: builtDir }
 }
 
 export async function api(
@@ -166,11 +185,9 @@ export async function startStack(
   }
   try {
     const ports = { backend: await freePort(), reference: await freePort() }
-    const backendCommand = startCommand(options.nodeFlags?.backend ?? [])
     const backend = startProcess({
       name: 'bench-backend',
-      ...backendCommand,
-      cwd: backendDir,
+      ...buildBackend(options.nodeFlags?.backend ?? []),
       env: {
         ...env,
         ...options.extraEnv?.backend,

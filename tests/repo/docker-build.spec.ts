@@ -25,7 +25,7 @@ import {
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { parseDockerfile, type Stage } from './lib/dockerfile.ts'
+import { parseDockerfile, type Stage } from '../../scripts/lib/dockerfile.ts'
 import { portInUse } from '../../scripts/lib/supervisor.ts'
 import { dropDatabase, ensureDatabase } from '../../scripts/lib/postgres.ts'
 

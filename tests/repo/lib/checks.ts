@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parse } from 'yaml'
-import { parseDockerfile } from './dockerfile.ts'
+import { parseDockerfile } from '../../../scripts/lib/dockerfile.ts'
 import { docsOf, helm, type Doc } from './helm.ts'
 import { appProjects } from '../../../scripts/lib/gitops-apply.ts'
 

@@ -1,6 +1,6 @@
 /*
- * A small Dockerfile reader: stages with their WORKDIR, RUN, ENV, CMD..., so the build test runs
- * the Dockerfile's own commands instead of a copy that could drift from it.
+ * A small Dockerfile reader: stages with their WORKDIR, RUN, ENV, CMD..., so the image build test
+ * and bench:api run the Dockerfile's own commands instead of a copy that could drift from it.
  */
 export type Stage = {
   name: string
