@@ -90,6 +90,17 @@ test.group('organizations', (group) => {
     assert.equal(response.status, 400)
   })
 
+  test('without a token the body is never read: 401 for malformed and oversized bodies alike', async ({
+    assert,
+  }) => {
+    // authentication runs before the body parser, so an anonymous client cannot make the API
+    // parse (or buffer) anything: the same answer as for a well-formed body
+    for (const body of ['{"name": "fine"}', '{"name": ', `{"name": "${'x'.repeat(200_000)}"}`]) {
+      const response = await rawRequest('POST', '/v1/organizations', body)
+      assert.equal(response.status, 401, `body of ${body.length} characters`)
+    }
+  })
+
   test('GET lists the caller organization (0 or 1 item) with pagination meta', async ({
     client,
   }) => {
