@@ -1,10 +1,12 @@
 /*
  * npm run bench:api — a benchmark that prints numbers, not a test.
  *
- * Each route of the backend (started as `npm start` starts it, NODE_ENV=production) against its
- * ceiling measured in the same run: the same route in the framework-free reference server
- * (reference_server.ts: same token checks, same SQL, same bytes, same pool size; hello is bare
- * node:http). Before measuring, the bench checks that both answer the same bytes.
+ * Each route of the backend (built and started as the image builds and starts it,
+ * NODE_ENV=production) against its ceiling measured in the same run: the same route in the
+ * framework-free reference server (reference_server.ts: same token checks, same SQL, same bytes,
+ * same pool size; hello is bare node:http). Before measuring, the bench checks that both answer
+ * the same bytes. Both sides run as the backend pod runs (pod_runtime.ts): under its memory
+ * limit, since Node sizes its heap from it, and with the chart's NODE_OPTIONS.
  *
  *   GET  /v1/hello                                  backend ≥ 0.75 of bare node:http req/s
  *   GET  /v1/organizations/:id/projects (20, 100)   ≥ 0.80 of the reference's req/s, p99 ≤ 1.2×
@@ -12,13 +14,16 @@
  *
  * Per route: a warm-up of each side, then rounds that alternate reference and backend (who goes
  * first alternates too), so the noise of a shared machine hits both; the medians are compared.
- * Also printed: CPU time per request of each side, the backend's RSS after warm-up and after each
- * list round (target: no growth, < 200 MB), the load average. Results: reports/bench/api.json,
- * and one line per run in reports/bench/api-history.jsonl (to compare commits).
+ * Also printed: CPU time per request of each side, the RSS of each side after warm-up and after
+ * each list round (target for the backend: no growth, < 200 MB), the most memory each side's
+ * cgroup was charged, the load average. Results: reports/bench/api.json, and one line per run in
+ * reports/bench/api-history.jsonl (to compare commits).
  *
  * Knobs: BENCH_DURATION (s per round and side, default 4), BENCH_ROUNDS (default 5),
  * BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50), BENCH_DB_DATABASE,
- * BENCH_BACKEND_FLAGS (extra Node flags for the backend, for experiments; recorded).
+ * BENCH_ROUTES (e.g. list100,create: only those), BENCH_MEMORY_LIMIT (a quantity such as 512Mi,
+ * or none; default the chart's), BENCH_BACKEND_FLAGS (extra Node flags for the backend, for
+ * experiments; recorded).
  */
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -293,7 +298,16 @@ async function main() {
   const stack = await startStack({ nodeFlags: { backend: backendFlags } })
   try {
     await checkSameAnswers(stack)
-    const rss: { afterWarmup?: number; afterListRounds: number[] } = { afterListRounds: [] }
+    const limit = stack.memoryLimit
+    console.log(
+      `  memory limit: ${limit.quantity} a side (${limit.source}); NODE_OPTIONS ` +
+        `${stack.nodeOptions || '(none)'} (the chart's config.nodeOptions)`
+    )
+    const rss: {
+      afterWarmup?: number
+      afterListRounds: number[]
+      referenceAfterListRounds: number[]
+    } = { afterListRounds: [], referenceAfterListRounds: [] }
     let pools: Record<Side, number> | undefined
     const results = []
     for (const scenario of measuredScenarios) {
@@ -322,8 +336,9 @@ async function main() {
           const m = await measure(stack, side, scenario, duration, round)
           measured[side].push(m)
           console.log(describe(side, m))
-          if (scenario.list && side === 'backend') {
-            rss.afterListRounds.push(rssMb(stack.procs.backend))
+          if (scenario.list) {
+            const samples = side === 'backend' ? rss.afterListRounds : rss.referenceAfterListRounds
+            samples.push(rssMb(stack.procs[side]))
           }
         }
       }
@@ -405,6 +420,33 @@ async function main() {
             ` (growth over the last three ${growth} MB, since the first ${growthSinceFirst} MB;` +
             ` target < ${RSS_LIMIT_MB} MB and no growth over three rounds) ${pass(rssMet)}`
     )
+    if (samples.length > 0) {
+      console.log(
+        `  reference RSS after the list rounds (for scale): ` +
+          `${rss.referenceAfterListRounds.join(', ')} MB`
+      )
+    }
+    const cgroupPeaks =
+      'cgroups' in limit
+        ? Object.fromEntries(
+            (['reference', 'backend'] as const).map((side) => [
+              side,
+              { peakMb: limit.cgroups[side].peakMb(), limitHits: limit.cgroups[side].limitHits() },
+            ])
+          )
+        : undefined
+    if (cgroupPeaks) {
+      console.log(
+        `  memory charged at most under the ${limit.quantity} limit: ` +
+          (['backend', 'reference'] as const)
+            .map(
+              (side) =>
+                `${side} ${cgroupPeaks[side].peakMb ?? '?'} MB (limit hit ` +
+                `${cgroupPeaks[side].limitHits ?? '?'} times)`
+            )
+            .join(', ')
+      )
+    }
     console.log(
       `  load average: before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} ` +
         `(${cpus().length} cores)`
@@ -423,12 +465,15 @@ async function main() {
         poolSize: POOL_SIZE,
         projects: PROJECTS,
         backendFlags,
+        memoryLimit: { quantity: limit.quantity, source: limit.source },
+        nodeOptions: stack.nodeOptions,
         routes: measuredScenarios.map((scenario) => scenario.key),
       },
       load: { before: loadBefore, after: loadAfter },
       pools,
       scenarios: results,
       rss: { ...rss, growth, growthSinceFirst, limit: RSS_LIMIT_MB, met: rssMet },
+      cgroupPeaks,
     }
     mkdirSync(reportDir, { recursive: true })
     writeFileSync(join(reportDir, 'api.json'), `${JSON.stringify(report, null, 2)}\n`)

@@ -57,7 +57,8 @@ try {
     .join(' ')
   console.log(
     `profile: ${route.method} ${route.path(stack)}, ${connections} connections, ` +
-      `${duration} s a side, load ${loadNow}`
+      `${duration} s a side, load ${loadNow}, memory limit ${stack.memoryLimit.quantity} a side ` +
+      `(${stack.memoryLimit.source}), NODE_OPTIONS ${stack.nodeOptions || '(none)'}`
   )
   for (const side of ['reference', 'backend'] as const) {
     const load = (seconds: number) => loadRoute(stack, side, route, { connections, seconds })

@@ -24,6 +24,12 @@ import {
 import { backendDataStoreEnv, dataStoreSettings } from '../../scripts/lib/data-store-settings.ts'
 import { dropDatabase, ensureDatabase, pgSettings } from '../../scripts/lib/postgres.ts'
 import { parseDockerfile } from '../../scripts/lib/dockerfile.ts'
+import {
+  chartPodRuntime,
+  createMemoryCgroup,
+  quantityBytes,
+  type MemoryCgroup,
+} from './pod_runtime.ts'
 
 export const backendDir = fileURLToPath(new URL('../', import.meta.url))
 export const logDir = `${backendDir}tmp/bench`
@@ -39,8 +45,19 @@ export const APP_NAMES = { backend: 'bench-backend', reference: 'bench-reference
 
 export type Side = keyof typeof APP_NAMES
 
+/**
+ * The memory limit both sides run under: the backend pod's (the chart's
+ * resources.limits.memory) unless BENCH_MEMORY_LIMIT names another quantity, or `none`.
+ */
+export type MemoryLimit =
+  | { quantity: string; source: string; cgroups: Record<Side, MemoryCgroup> }
+  | { quantity: 'none'; source: string }
+
 export type Stack = {
   env: NodeJS.ProcessEnv
+  memoryLimit: MemoryLimit
+  /** NODE_OPTIONS both sides run with: the chart's config.nodeOptions */
+  nodeOptions: string
   urls: Record<Side, string>
   procs: Record<Side, ProcRecord>
   /** the user whose organization holds the 100 listed projects */
@@ -105,6 +122,7 @@ export function benchEnv(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
+    NODE_OPTIONS: chartPodRuntime().nodeOptions,
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     APP_KEY: randomBytes(32).toString('base64url'),
@@ -164,6 +182,40 @@ async function guestWithOrganization(base: string, name: string) {
   return { token: token as string, organizationId: organization.id as number }
 }
 
+function memoryLimit(): MemoryLimit {
+  const wanted = process.env.BENCH_MEMORY_LIMIT
+  if (wanted === 'none') return { quantity: 'none', source: 'BENCH_MEMORY_LIMIT=none' }
+  const limit = wanted
+    ? { quantity: wanted, bytes: quantityBytes(wanted), source: 'BENCH_MEMORY_LIMIT' }
+    : {
+        quantity: chartPodRuntime().memoryLimit,
+        bytes: quantityBytes(chartPodRuntime().memoryLimit),
+        source: "the backend pod's, helm/backend/values.yaml",
+      }
+  const cgroups: Partial<Record<Side, MemoryCgroup>> = {}
+  for (const side of Object.keys(APP_NAMES) as Side[]) {
+    const cgroup = createMemoryCgroup(`agent-ready-bench-${side}`, limit.bytes)
+    if ('reason' in cgroup) {
+      for (const made of Object.values(cgroups)) made.remove()
+      return {
+        quantity: 'none',
+        source: `could not apply ${limit.quantity} (${limit.source}): ${cgroup.reason}`,
+      }
+    }
+    cgroups[side] = cgroup
+  }
+  return {
+    quantity: limit.quantity,
+    source: limit.source,
+    cgroups: cgroups as Record<Side, MemoryCgroup>,
+  }
+}
+
+/** cmd and args that start a side under the memory limit (unchanged where there is none). */
+function limited(limit: MemoryLimit, side: Side, command: { cmd: string; args: string[] }) {
+  return 'cgroups' in limit ? limit.cgroups[side].wrap(command.cmd, command.args) : command
+}
+
 export async function startStack(
   options: {
     nodeFlags?: Partial<Record<Side, string[]>>
@@ -179,15 +231,19 @@ export async function startStack(
     stdio: ['ignore', 'ignore', 'inherit'],
   })
 
+  const limit = memoryLimit()
   const started: ProcRecord[] = []
   const stop = async () => {
     for (const record of started.reverse()) await stopProcess(record, { graceMs: 10_000 })
+    if ('cgroups' in limit) for (const cgroup of Object.values(limit.cgroups)) cgroup.remove()
   }
   try {
     const ports = { backend: await freePort(), reference: await freePort() }
+    const built = buildBackend(options.nodeFlags?.backend ?? [])
     const backend = startProcess({
       name: 'bench-backend',
-      ...buildBackend(options.nodeFlags?.backend ?? []),
+      ...limited(limit, 'backend', built),
+      cwd: built.cwd,
       env: {
         ...env,
         ...options.extraEnv?.backend,
@@ -199,12 +255,14 @@ export async function startStack(
     started.push(backend)
     const reference = startProcess({
       name: 'bench-reference',
-      cmd: process.execPath,
-      args: [
-        ...(options.nodeFlags?.reference ?? []),
-        'bench/reference_server.ts',
-        String(ports.reference),
-      ],
+      ...limited(limit, 'reference', {
+        cmd: process.execPath,
+        args: [
+          ...(options.nodeFlags?.reference ?? []),
+          'bench/reference_server.ts',
+          String(ports.reference),
+        ],
+      }),
       cwd: backendDir,
       env: {
         ...env,
@@ -238,6 +296,8 @@ export async function startStack(
     await db.connect()
     return {
       env,
+      memoryLimit: limit,
+      nodeOptions: env.NODE_OPTIONS ?? '',
       urls,
       procs: { backend, reference },
       reader,

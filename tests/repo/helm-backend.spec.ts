@@ -328,6 +328,21 @@ test.group('helm/backend', (group) => {
     assert.equal(one(kind, 'ConfigMap').data.TRUSTED_PROXIES, cluster.networking.podSubnet)
   })
 
+  test('Node options: NODE_OPTIONS from config.nodeOptions, measured for the memory limit beside it', ({
+    assert,
+  }) => {
+    const values = parse(readFileSync('helm/backend/values.yaml', 'utf8'))
+    for (const docs of [defaults, kind, local]) {
+      assert.equal(one(docs, 'ConfigMap').data.NODE_OPTIONS, values.config.nodeOptions)
+    }
+    // the semi-space size was chosen by npm run bench:api under this limit (docs/backend.md)
+    assert.deepEqual(
+      [values.config.nodeOptions, values.resources.limits.memory],
+      ['--max-semi-space-size=16', '256Mi'],
+      'config.nodeOptions and resources.limits.memory go together: re-measure with npm run bench:api when changing either'
+    )
+  })
+
   test('values.schema.json refuses privileged containers, a writable root filesystem, added capabilities and root pods', async ({
     assert,
   }) => {
@@ -340,6 +355,8 @@ test.group('helm/backend', (group) => {
       ['podSecurityContext.runAsNonRoot=false', /runAsNonRoot/],
       ['config.redis.db=16', /db/],
       ['config.trustedProxies=everyone', /trustedProxies/],
+      ['config.nodeOptions=--require=/tmp/hook.js', /nodeOptions/],
+      ['config.nodeOptions=--max-semi-space-size=16;id', /nodeOptions/],
       ['podDisruptionBudget.minAvailable=0', /minAvailable/],
     ] as const) {
       await assert.rejects(
