@@ -6,7 +6,8 @@
  * framework-free reference server (reference_server.ts: same token checks, same SQL, same bytes,
  * same pool size; hello is bare node:http). Before measuring, the bench checks that both answer
  * the same bytes. Both sides run as the backend pod runs (pod_runtime.ts): under its memory
- * limit, since Node sizes its heap from it, and with the chart's NODE_OPTIONS.
+ * limit, since Node sizes its heap from it, with the chart's NODE_OPTIONS and the Node flags of
+ * the image's CMD.
  *
  *   GET  /v1/hello                                  backend ≥ 0.75 of bare node:http req/s
  *   GET  /v1/organizations/:id/projects (20, 100)   ≥ 0.80 of the reference's req/s, p99 ≤ 1.2×
@@ -301,7 +302,8 @@ async function main() {
     const limit = stack.memoryLimit
     console.log(
       `  memory limit: ${limit.quantity} a side (${limit.source}); NODE_OPTIONS ` +
-        `${stack.nodeOptions || '(none)'} (the chart's config.nodeOptions)`
+        `${stack.nodeOptions || '(none)'} (the chart's config.nodeOptions); Node flags ` +
+        `${stack.imageFlags.join(' ') || '(none)'} (the image's CMD)`
     )
     const rss: {
       afterWarmup?: number
@@ -467,6 +469,7 @@ async function main() {
         backendFlags,
         memoryLimit: { quantity: limit.quantity, source: limit.source },
         nodeOptions: stack.nodeOptions,
+        imageFlags: stack.imageFlags,
         routes: measuredScenarios.map((scenario) => scenario.key),
       },
       load: { before: loadBefore, after: loadAfter },

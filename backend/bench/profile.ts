@@ -58,7 +58,8 @@ try {
   console.log(
     `profile: ${route.method} ${route.path(stack)}, ${connections} connections, ` +
       `${duration} s a side, load ${loadNow}, memory limit ${stack.memoryLimit.quantity} a side ` +
-      `(${stack.memoryLimit.source}), NODE_OPTIONS ${stack.nodeOptions || '(none)'}`
+      `(${stack.memoryLimit.source}), NODE_OPTIONS ${stack.nodeOptions || '(none)'}, ` +
+      `image flags ${stack.imageFlags.join(' ') || '(none)'}`
   )
   for (const side of ['reference', 'backend'] as const) {
     const load = (seconds: number) => loadRoute(stack, side, route, { connections, seconds })

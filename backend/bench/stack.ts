@@ -58,6 +58,8 @@ export type Stack = {
   memoryLimit: MemoryLimit
   /** NODE_OPTIONS both sides run with: the chart's config.nodeOptions */
   nodeOptions: string
+  /** the Node flags of the image's CMD (the Dockerfile's runtime stage), on both sides */
+  imageFlags: string[]
   urls: Record<Side, string>
   procs: Record<Side, ProcRecord>
   /** the user whose organization holds the 100 listed projects */
@@ -151,7 +153,17 @@ function buildBackend(nodeFlags: string[]) {
   const [cmd, ...args] = dockerfile.stages.find((stage) => stage.name === 'runtime')?.cmd ?? []
   if (cmd !== 'node')
     throw new Error(`the Dockerfile's runtime CMD no longer starts with node: ${cmd}`)
-  return { cmd: process.execPath, args: [...nodeFlags, ...args], cwd: builtDir }
+  // the image's own Node flags (before the script): the reference runs with them too
+  const imageFlags = args.slice(
+    0,
+    args.findIndex((arg) => !arg.startsWith('-'))
+  )
+  return {
+    cmd: process.execPath,
+    args: [...nodeFlags, ...args],
+    cwd: builtDir,
+    imageFlags,
+  }
 }
 
 export async function api(
@@ -258,6 +270,7 @@ export async function startStack(
       ...limited(limit, 'reference', {
         cmd: process.execPath,
         args: [
+          ...built.imageFlags,
           ...(options.nodeFlags?.reference ?? []),
           'bench/reference_server.ts',
           String(ports.reference),
@@ -298,6 +311,7 @@ export async function startStack(
       env,
       memoryLimit: limit,
       nodeOptions: env.NODE_OPTIONS ?? '',
+      imageFlags: built.imageFlags,
       urls,
       procs: { backend, reference },
       reader,

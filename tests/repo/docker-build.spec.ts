@@ -171,7 +171,7 @@ test.group('Dockerfile', () => {
     assert.deepEqual(runtime.expose, ['8000'])
     assert.equal(runtime.env.PORT, '8000')
     assert.include(runtime.healthcheck ?? '', '/health')
-    assert.deepEqual(runtime.cmd, ['node', 'bin/server.js'])
+    assert.deepEqual(runtime.cmd, ['node', '--no-allocation-site-pretenuring', 'bin/server.js'])
     assert.equal(runtime.workdir, '/app/backend')
   })
 

@@ -3,6 +3,7 @@
  * helm binary: defaults, kind values and local values.
  */
 import { test } from '@japa/runner'
+import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -328,18 +329,23 @@ test.group('helm/backend', (group) => {
     assert.equal(one(kind, 'ConfigMap').data.TRUSTED_PROXIES, cluster.networking.podSubnet)
   })
 
-  test('Node options: NODE_OPTIONS from config.nodeOptions, measured for the memory limit beside it', ({
+  test('Node options: NODE_OPTIONS from config.nodeOptions (flags Node accepts there), measured for the memory limit beside it', ({
     assert,
   }) => {
     const values = parse(readFileSync('helm/backend/values.yaml', 'utf8'))
     for (const docs of [defaults, kind, local]) {
       assert.equal(one(docs, 'ConfigMap').data.NODE_OPTIONS, values.config.nodeOptions)
     }
+    // Node takes only some flags from NODE_OPTIONS and refuses to start on the others
+    execFileSync(process.execPath, ['-e', '0'], {
+      env: { ...process.env, NODE_OPTIONS: values.config.nodeOptions },
+    })
     // the semi-space size was chosen by npm run bench:api under this limit (docs/backend.md)
     assert.deepEqual(
       [values.config.nodeOptions, values.resources.limits.memory],
       ['--max-semi-space-size=16', '256Mi'],
-      'config.nodeOptions and resources.limits.memory go together: re-measure with npm run bench:api when changing either'
+      'config.nodeOptions and resources.limits.memory go together: ' +
+        're-measure with npm run bench:api when changing either'
     )
   })
 
