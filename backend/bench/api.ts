@@ -487,4 +487,7 @@ async function main() {
   }
 }
 
-await main()
+await main().catch((error: Error) => {
+  console.error(`bench:api: ${error.message}`)
+  process.exitCode = 1
+})

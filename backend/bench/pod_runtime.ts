@@ -8,7 +8,8 @@
  * Where this machine does not let the bench create a cgroup, it says why and the sides run
  * unconstrained.
  */
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
@@ -51,7 +52,30 @@ export type MemoryCgroup = {
   peakMb(): number | undefined
   /** times the limit was hit (reclaim was forced; v1 failcnt, v2 memory.events max) */
   limitHits(): number | undefined
-  remove(): void
+  /** removes the cgroup once its processes are gone (the kernel refuses while one is exiting) */
+  remove(): Promise<void>
+}
+
+function isRunning(pid: number) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Cgroups named `name` that an earlier run left behind (killed before it removed them). */
+function removeLeftovers(parent: string, name: string) {
+  for (const entry of readdirSync(parent)) {
+    const pid = Number(new RegExp(`^${name}-(\\d+)$`).exec(entry)?.[1])
+    if (!pid || pid === process.pid || isRunning(pid)) continue
+    try {
+      rmdirSync(join(parent, entry))
+    } catch {
+      // still holds a process: not a leftover
+    }
+  }
 }
 
 /** The directory of this process's memory cgroup and the files that version of cgroups uses. */
@@ -88,6 +112,7 @@ function ownMemoryCgroup() {
 export function createMemoryCgroup(name: string, bytes: number): MemoryCgroup | { reason: string } {
   try {
     const own = ownMemoryCgroup()
+    removeLeftovers(own.dir, name)
     const dir = join(own.dir, `${name}-${process.pid}`)
     mkdirSync(dir, { recursive: true })
     try {
@@ -112,7 +137,15 @@ export function createMemoryCgroup(name: string, bytes: number): MemoryCgroup | 
       peakMb: () =>
         read(() => Math.round(Number(readFileSync(join(dir, own.peakFile), 'utf8')) / 2 ** 20)),
       limitHits: () => read(() => own.hits(dir)),
-      remove: () => read(() => rmdirSync(dir)),
+      async remove() {
+        for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
+          try {
+            rmdirSync(dir)
+          } catch {
+            await sleep(100) // EBUSY while the last process exits
+          }
+        }
+      },
     }
   } catch (error) {
     return { reason: (error as Error).message }

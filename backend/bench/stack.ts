@@ -194,21 +194,34 @@ async function guestWithOrganization(base: string, name: string) {
   return { token: token as string, organizationId: organization.id as number }
 }
 
-function memoryLimit(): MemoryLimit {
+type WantedLimit = { quantity: string; bytes: number; source: string } | undefined
+
+/** The limit asked for (BENCH_MEMORY_LIMIT, else the chart's), read before anything starts. */
+function wantedMemoryLimit(): WantedLimit {
   const wanted = process.env.BENCH_MEMORY_LIMIT
-  if (wanted === 'none') return { quantity: 'none', source: 'BENCH_MEMORY_LIMIT=none' }
-  const limit = wanted
-    ? { quantity: wanted, bytes: quantityBytes(wanted), source: 'BENCH_MEMORY_LIMIT' }
-    : {
-        quantity: chartPodRuntime().memoryLimit,
-        bytes: quantityBytes(chartPodRuntime().memoryLimit),
-        source: "the backend pod's, helm/backend/values.yaml",
-      }
+  if (wanted === 'none') return undefined
+  if (wanted === undefined) {
+    const { memoryLimit: quantity } = chartPodRuntime()
+    return {
+      quantity,
+      bytes: quantityBytes(quantity),
+      source: "the backend pod's, helm/backend/values.yaml",
+    }
+  }
+  try {
+    return { quantity: wanted, bytes: quantityBytes(wanted), source: 'BENCH_MEMORY_LIMIT' }
+  } catch {
+    throw new Error(`BENCH_MEMORY_LIMIT=${wanted}: give a quantity such as 256Mi or 1Gi, or none`)
+  }
+}
+
+function memoryLimit(limit: WantedLimit): MemoryLimit {
+  if (!limit) return { quantity: 'none', source: 'BENCH_MEMORY_LIMIT=none' }
   const cgroups: Partial<Record<Side, MemoryCgroup>> = {}
   for (const side of Object.keys(APP_NAMES) as Side[]) {
     const cgroup = createMemoryCgroup(`agent-ready-bench-${side}`, limit.bytes)
     if ('reason' in cgroup) {
-      for (const made of Object.values(cgroups)) made.remove()
+      for (const made of Object.values(cgroups)) void made.remove() // empty: removed at once
       return {
         quantity: 'none',
         source: `could not apply ${limit.quantity} (${limit.source}): ${cgroup.reason}`,
@@ -234,6 +247,7 @@ export async function startStack(
     extraEnv?: Partial<Record<Side, NodeJS.ProcessEnv>>
   } = {}
 ): Promise<Stack> {
+  const wantedLimit = wantedMemoryLimit()
   const env = benchEnv()
   await dropDatabase(database, pgSettings(env))
   await ensureDatabase(database, pgSettings(env))
@@ -243,12 +257,24 @@ export async function startStack(
     stdio: ['ignore', 'ignore', 'inherit'],
   })
 
-  const limit = memoryLimit()
+  const limit = memoryLimit(wantedLimit)
   const started: ProcRecord[] = []
   const stop = async () => {
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
     for (const record of started.reverse()) await stopProcess(record, { graceMs: 10_000 })
-    if ('cgroups' in limit) for (const cgroup of Object.values(limit.cgroups)) cgroup.remove()
+    if ('cgroups' in limit) {
+      for (const cgroup of Object.values(limit.cgroups)) await cgroup.remove()
+    }
   }
+  // Ctrl+C or a kill mid-run: the servers run detached (their own process groups), so they are
+  // stopped and the cgroups removed before the bench exits, instead of both left running
+  function interrupted(signal: NodeJS.Signals) {
+    console.error(`\nbench: ${signal}: stopping the backend and the reference …`)
+    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   try {
     const ports = { backend: await freePort(), reference: await freePort() }
     const built = buildBackend(options.nodeFlags?.backend ?? [])
