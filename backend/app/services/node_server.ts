@@ -14,10 +14,24 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void
 
+/**
+ * Whether the router will see this URL under /v1/. It matches the decoded path, so `/%761/…` or
+ * `/v%31/…` reach the /v1 routes too; only a URL with an escape pays for decoding.
+ */
+export function underV1(url: string): boolean {
+  if (url.startsWith('/v1/')) return true
+  if (!url.includes('%')) return false
+  try {
+    return decodeURI(url).startsWith('/v1/')
+  } catch {
+    return false // undecodable: AdonisJS answers 400 before any route
+  }
+}
+
 export function createNodeServer(handler: RequestHandler) {
   return createServer((request, response) => {
     response.setHeader('X-Content-Type-Options', 'nosniff')
-    if (request.url?.startsWith('/v1/')) response.setHeader('Cache-Control', 'no-store')
+    if (underV1(request.url ?? '')) response.setHeader('Cache-Control', 'no-store')
     handler(request, response)
   })
 }

@@ -47,6 +47,11 @@ test.group('security headers', (group) => {
         true,
       ],
       ['/v1/projects/%ZZ', {}, 400, true],
+      // the router matches the decoded path: an escaped /v1 prefix reaches the same routes
+      ['/%761/auth/me', { headers: auth }, 200, true],
+      ['/v%31/organizations', { headers: auth }, 200, true],
+      ['/%76%31/hello', {}, 200, true],
+      ['/%ZZ/v1/hello', {}, 400, false],
     ]
     for (const [path, init, status, noStore] of cases) {
       const { status: actual, headers } = await headersOf(path, init)
