@@ -65,15 +65,29 @@ function isRunning(pid: number) {
   }
 }
 
-/** Cgroups named `name` that an earlier run left behind (killed before it removed them). */
+/**
+ * Cgroups named `name` that an earlier run left behind (its bench killed before it stopped its
+ * servers): the servers still in them are this bench's own, so they are killed, then the cgroup
+ * removed (the kernel refuses while a killed process is still exiting: waited for, up to 2 s).
+ */
 function removeLeftovers(parent: string, name: string) {
   for (const entry of readdirSync(parent)) {
     const pid = Number(new RegExp(`^${name}-(\\d+)$`).exec(entry)?.[1])
     if (!pid || pid === process.pid || isRunning(pid)) continue
+    const dir = join(parent, entry)
     try {
-      rmdirSync(join(parent, entry))
+      for (const orphan of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
+        if (orphan) process.kill(Number(orphan), 'SIGKILL')
+      }
     } catch {
-      // still holds a process: not a leftover
+      // gone meanwhile
+    }
+    for (let attempt = 0; attempt < 40 && existsSync(dir); attempt++) {
+      try {
+        rmdirSync(dir)
+      } catch {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50) // still exiting
+      }
     }
   }
 }
@@ -119,7 +133,12 @@ export function createMemoryCgroup(name: string, bytes: number): MemoryCgroup | 
       writeFileSync(join(dir, own.limitFile), String(bytes))
     } catch (error) {
       rmdirSync(dir)
-      throw error
+      throw new Error(
+        own.limitFile === 'memory.max'
+          ? `the memory controller is not delegated to ${own.dir} (cgroup v2: its ` +
+              `cgroup.subtree_control lacks +memory; ${(error as Error).message})`
+          : (error as Error).message
+      )
     }
     const read = <T>(get: () => T) => {
       try {

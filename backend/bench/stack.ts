@@ -9,6 +9,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { constants } from 'node:os'
 import { readFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -197,6 +198,9 @@ async function guestWithOrganization(base: string, name: string) {
 type WantedLimit = { quantity: string; bytes: number; source: string } | undefined
 
 /** The limit asked for (BENCH_MEMORY_LIMIT, else the chart's), read before anything starts. */
+/** Signals that end the bench: each stops the servers first (a terminal closing sends SIGHUP). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 function wantedMemoryLimit(): WantedLimit {
   const wanted = process.env.BENCH_MEMORY_LIMIT
   if (wanted === 'none') return undefined
@@ -260,8 +264,7 @@ export async function startStack(
   const limit = memoryLimit(wantedLimit)
   const started: ProcRecord[] = []
   const stop = async () => {
-    process.off('SIGINT', interrupted)
-    process.off('SIGTERM', interrupted)
+    for (const signal of STOP_SIGNALS) process.off(signal, interrupted)
     for (const record of started.reverse()) await stopProcess(record, { graceMs: 10_000 })
     if ('cgroups' in limit) {
       for (const cgroup of Object.values(limit.cgroups)) await cgroup.remove()
@@ -271,10 +274,9 @@ export async function startStack(
   // stopped and the cgroups removed before the bench exits, instead of both left running
   function interrupted(signal: NodeJS.Signals) {
     console.error(`\nbench: ${signal}: stopping the backend and the reference …`)
-    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    void stop().finally(() => process.exit(128 + constants.signals[signal]))
   }
-  process.once('SIGINT', interrupted)
-  process.once('SIGTERM', interrupted)
+  for (const signal of STOP_SIGNALS) process.once(signal, interrupted)
   try {
     const ports = { backend: await freePort(), reference: await freePort() }
     const built = buildBackend(options.nodeFlags?.backend ?? [])

@@ -372,7 +372,7 @@ test.group('helm/backend', (group) => {
     }
   })
 
-  test('values.schema.json refuses typos, "latest" and credentials in extraEnv', async ({
+  test('values.schema.json refuses typos, "latest", and credentials or the chart\'s own names in extraEnv', async ({
     assert,
   }) => {
     await assert.rejects(
@@ -388,6 +388,18 @@ test.group('helm/backend', (group) => {
         template(root, 'helm/backend', 'backend', ['--set', 'config.extraEnv.REDIS_PASSWORD=x']),
       /REDIS_PASSWORD/
     )
+    // a name the ConfigMap already has would be a duplicate key: invalid YAML for Argo CD
+    for (const name of ['NODE_OPTIONS', 'PORT', 'TRUSTED_PROXIES']) {
+      await assert.rejects(
+        () => template(root, 'helm/backend', 'backend', ['--set', `config.extraEnv.${name}=x`]),
+        new RegExp(name)
+      )
+    }
+    const extra = await template(root, 'helm/backend', 'backend', [
+      '--set',
+      'config.extraEnv.FEATURE_FLAG=on',
+    ])
+    assert.equal(one(extra, 'ConfigMap').data.FEATURE_FLAG, 'on')
     await assert.rejects(
       () =>
         template(root, 'helm/backend', 'backend', ['--set', 'securityContext.runAsNonRoot=false']),
