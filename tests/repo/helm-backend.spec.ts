@@ -343,7 +343,7 @@ test.group('helm/backend', (group) => {
     // the semi-space size was chosen by npm run bench:api under this limit (docs/backend.md)
     assert.deepEqual(
       [values.config.nodeOptions, values.resources.limits.memory],
-      ['--max-semi-space-size=16', '256Mi'],
+      ['--max-semi-space-size=16 --max-old-space-size=160', '256Mi'],
       'config.nodeOptions and resources.limits.memory go together: ' +
         're-measure with npm run bench:api when changing either'
     )
