@@ -9,10 +9,11 @@
  * unconstrained.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { expect, met, pending } from '../../scripts/lib/expect.ts'
 import { repoRoot } from '../../scripts/lib/local-state.ts'
+import { procStartTime } from '../../scripts/lib/supervisor.ts'
 
 export const chartValuesPath = join(repoRoot, 'helm', 'backend', 'values.yaml')
 
@@ -56,24 +57,33 @@ export type MemoryCgroup = {
   remove(): Promise<void>
 }
 
-function isRunning(pid: number) {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+/**
+ * Removes a cgroup once it holds no process: the kernel refuses while one is still exiting, so
+ * that is waited for, up to `timeoutMs`; after that it stays (the next run removes leftovers).
+ */
+async function removeCgroup(dir: string, timeoutMs: number) {
+  await expect(`cgroup ${dir} removed`, () => {
+    if (!existsSync(dir)) return met()
+    try {
+      rmdirSync(dir)
+      return met()
+    } catch (error) {
+      return pending((error as Error).message) // EBUSY while the last process exits
+    }
+  })
+    .within(timeoutMs, { maxDelayMs: 100 })
+    .catch(() => {})
 }
 
 /**
  * Cgroups named `name` that an earlier run left behind (its bench killed before it stopped its
  * servers): the servers still in them are this bench's own, so they are killed, then the cgroup
- * removed (the kernel refuses while a killed process is still exiting: waited for, up to 2 s).
+ * removed.
  */
-function removeLeftovers(parent: string, name: string) {
+async function removeLeftovers(parent: string, name: string) {
   for (const entry of readdirSync(parent)) {
     const pid = Number(new RegExp(`^${name}-(\\d+)$`).exec(entry)?.[1])
-    if (!pid || pid === process.pid || isRunning(pid)) continue
+    if (!pid || pid === process.pid || procStartTime(pid) !== undefined) continue
     const dir = join(parent, entry)
     try {
       for (const orphan of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
@@ -82,13 +92,7 @@ function removeLeftovers(parent: string, name: string) {
     } catch {
       // gone meanwhile
     }
-    for (let attempt = 0; attempt < 40 && existsSync(dir); attempt++) {
-      try {
-        rmdirSync(dir)
-      } catch {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50) // still exiting
-      }
-    }
+    await removeCgroup(dir, 2000)
   }
 }
 
@@ -123,10 +127,13 @@ function ownMemoryCgroup() {
  * A new memory cgroup limited to `bytes`, under this process's own; or the reason there is none
  * (no permission, no memory controller).
  */
-export function createMemoryCgroup(name: string, bytes: number): MemoryCgroup | { reason: string } {
+export async function createMemoryCgroup(
+  name: string,
+  bytes: number
+): Promise<MemoryCgroup | { reason: string }> {
   try {
     const own = ownMemoryCgroup()
-    removeLeftovers(own.dir, name)
+    await removeLeftovers(own.dir, name)
     const dir = join(own.dir, `${name}-${process.pid}`)
     mkdirSync(dir, { recursive: true })
     try {
@@ -156,15 +163,7 @@ export function createMemoryCgroup(name: string, bytes: number): MemoryCgroup | 
       peakMb: () =>
         read(() => Math.round(Number(readFileSync(join(dir, own.peakFile), 'utf8')) / 2 ** 20)),
       limitHits: () => read(() => own.hits(dir)),
-      async remove() {
-        for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
-          try {
-            rmdirSync(dir)
-          } catch {
-            await sleep(100) // EBUSY while the last process exits
-          }
-        }
-      },
+      remove: () => removeCgroup(dir, 5000),
     }
   } catch (error) {
     return { reason: (error as Error).message }

@@ -197,10 +197,10 @@ async function guestWithOrganization(base: string, name: string) {
 
 type WantedLimit = { quantity: string; bytes: number; source: string } | undefined
 
-/** The limit asked for (BENCH_MEMORY_LIMIT, else the chart's), read before anything starts. */
 /** Signals that end the bench: each stops the servers first (a terminal closing sends SIGHUP). */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
+/** The limit asked for (BENCH_MEMORY_LIMIT, else the chart's), read before anything starts. */
 function wantedMemoryLimit(): WantedLimit {
   const wanted = process.env.BENCH_MEMORY_LIMIT
   if (wanted === 'none') return undefined
@@ -219,13 +219,13 @@ function wantedMemoryLimit(): WantedLimit {
   }
 }
 
-function memoryLimit(limit: WantedLimit): MemoryLimit {
+async function memoryLimit(limit: WantedLimit): Promise<MemoryLimit> {
   if (!limit) return { quantity: 'none', source: 'BENCH_MEMORY_LIMIT=none' }
   const cgroups: Partial<Record<Side, MemoryCgroup>> = {}
   for (const side of Object.keys(APP_NAMES) as Side[]) {
-    const cgroup = createMemoryCgroup(`agent-ready-bench-${side}`, limit.bytes)
+    const cgroup = await createMemoryCgroup(`agent-ready-bench-${side}`, limit.bytes)
     if ('reason' in cgroup) {
-      for (const made of Object.values(cgroups)) void made.remove() // empty: removed at once
+      for (const made of Object.values(cgroups)) await made.remove()
       return {
         quantity: 'none',
         source: `could not apply ${limit.quantity} (${limit.source}): ${cgroup.reason}`,
@@ -261,7 +261,7 @@ export async function startStack(
     stdio: ['ignore', 'ignore', 'inherit'],
   })
 
-  const limit = memoryLimit(wantedLimit)
+  const limit = await memoryLimit(wantedLimit)
   const started: ProcRecord[] = []
   const stop = async () => {
     for (const signal of STOP_SIGNALS) process.off(signal, interrupted)
